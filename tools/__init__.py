@@ -1,0 +1,1 @@
+"""Build and check tools of the course (not part of course_lib)."""

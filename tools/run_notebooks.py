@@ -1,0 +1,114 @@
+"""Re-execute the book's notebooks in place: the one way outputs get into the repository.
+
+    python tools/run_notebooks.py            # every notebook, in _toc.yml order
+    python tools/run_notebooks.py book/05_momentum.ipynb   # just these
+
+Each notebook runs in a fresh kernel started in its own folder, with one thread
+(OMP_NUM_THREADS=1) and PYTHONHASHSEED=0; widget state is stored in the notebook
+so the website can show the widgets; then everything that would differ between
+two runs is normalised: widget model ids (random UUIDs) are renamed from the
+notebook's name and their order, cell ids are numbered, the kernel spec is
+``python3`` and volatile metadata (timings, interpreter patch version) is dropped.
+Executing twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tools.toc import toc_notebooks  # noqa: E402
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+_UUID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def kernel_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
+                "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+    return env
+
+
+def normalise(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Rename everything random or machine-specific so that two runs give the same bytes."""
+    nb.metadata.kernelspec = dict(KERNELSPEC)
+    nb.metadata.language_info = {"name": "python", "pygments_lexer": "ipython3"}
+    for key in ("widgets", "toc", "vscode", "colab", "jupytext"):
+        if key == "widgets":
+            continue
+        nb.metadata.pop(key, None)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"c{i:03d}"
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("collapsed", None)
+        cell.metadata.pop("scrolled", None)
+    widgets = nb.metadata.get("widgets", {}).get(WIDGET_STATE)
+    if not widgets or not widgets.get("state"):
+        nb.metadata.pop("widgets", None)
+        return nb
+    text = nbformat.writes(nb)
+    mapping = {}
+    for i, old in enumerate(widgets["state"]):
+        mapping[old] = uuid.uuid5(uuid.NAMESPACE_URL, f"descent/{name}/{i}").hex
+    text = _UUID.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
+    return nbformat.reads(text, as_version=4)
+
+
+def execute(path: Path, timeout: int = 900) -> float:
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.kernelspec = dict(KERNELSPEC)
+    start = time.perf_counter()
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+        record_timing=False,
+        allow_errors=False,
+    )
+    old_env = dict(os.environ)
+    os.environ.update(kernel_env())
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+    elapsed = time.perf_counter() - start
+    nb = normalise(nb, path.stem)
+    nbformat.validate(nb)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        nbformat.write(nb, fh)
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or toc_notebooks(ROOT)
+    total = 0.0
+    for path in paths:
+        path = Path(path).resolve()
+        seconds = execute(path)
+        total += seconds
+        print(f"executed {path.relative_to(ROOT)} in {seconds:.1f} s", flush=True)
+    print(f"{len(paths)} notebook(s) in {total:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
