@@ -1,0 +1,253 @@
+"""One mechanism for every widget of the course: controls that switch between frames rendered ahead of time.
+
+A plotting function and a grid of control values become a widget whose figure is
+an ``ipywidgets.Image`` frame per combination of values, held in nested
+``ipywidgets.Stack`` containers. Each control is tied to the stacks of its level by
+``widgets.jslink`` (which runs in the browser), so on the static website, with no
+kernel, moving a slider or picking from a dropdown switches frames at once. In a
+live kernel the same link is also made in Python, so setting a control from code
+(or from a test) changes what is shown too.
+
+    w = frame_widget(draw, [Control("lr", [0.1, 0.5, 0.9]), Control("momentum", [0, 0.9])])
+    w.set(lr=0.5)        # from code, as a reader would with the slider
+    w.frame              # PNG bytes now shown; w.frame_for(lr=0.5, momentum=0) renders it afresh
+
+``draw(fig, **values)`` draws on an empty figure; ``compute(**values)`` (optional)
+returns the numbers the frame shows, for tests and for readers to inspect as
+``w.result``.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+
+__all__ = ["Control", "FrameWidget", "frame_widget", "figure_png"]
+
+
+@dataclass(frozen=True)
+class Control:
+    """A control of a frame widget: its parameter name, its values, how it looks.
+
+    ``kind``: "slider" (default for numbers), "dropdown" (default for anything else)
+    or "toggle". ``labels`` are what the reader sees for each value (default: the value
+    formatted with ``fmt``). ``default`` is the value shown first (default: the first).
+    """
+
+    name: str
+    values: Sequence[Any]
+    kind: str | None = None
+    description: str | None = None
+    labels: Sequence[str] | None = None
+    default: Any = None
+    fmt: str = "{:g}"
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"Invalid name: {self.name!r} (a control's name must be a Python identifier)")
+        values = list(self.values)
+        if not values:
+            raise ValueError(f"Invalid values for control {self.name!r}: the list is empty")
+        if self.kind not in (None, "slider", "dropdown", "toggle"):
+            raise ValueError(f"Invalid kind: {self.kind!r} (expected 'slider', 'dropdown' or 'toggle')")
+        if self.labels is not None and len(self.labels) != len(values):
+            raise ValueError(f"labels for control {self.name!r} must have one entry per value "
+                             f"({len(self.labels)} labels for {len(values)} values)")
+        if self.default is not None and self.index_of(self.default) is None:
+            raise ValueError(f"Invalid default for control {self.name!r}: {self.default!r} is not one of {values}")
+
+    @property
+    def widget_kind(self) -> str:
+        if self.kind:
+            return self.kind
+        numeric = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                      for v in self.values)
+        return "slider" if numeric else "dropdown"
+
+    def label_list(self) -> list[str]:
+        if self.labels is not None:
+            return [str(s) for s in self.labels]
+        out = []
+        for v in self.values:
+            try:
+                out.append(self.fmt.format(v))
+            except (ValueError, TypeError):
+                out.append(str(v))
+        if len(set(out)) != len(out):
+            out = [str(v) for v in self.values]
+        return out
+
+    def index_of(self, value) -> int | None:
+        for i, v in enumerate(self.values):
+            if v == value or (isinstance(v, float) and isinstance(value, (int, float)) and np.isclose(v, value)):
+                return i
+        return None
+
+    def make(self) -> widgets.Widget:
+        options = list(zip(self.label_list(), range(len(self.values))))
+        index = 0 if self.default is None else self.index_of(self.default)
+        desc = self.description if self.description is not None else self.name
+        style = {"description_width": "initial"}
+        layout = widgets.Layout(width="min(100%, 30em)")
+        kind = self.widget_kind
+        if kind == "slider":
+            w = widgets.SelectionSlider(options=options, index=index, description=desc, continuous_update=True,
+                                        style=style, layout=layout)
+        elif kind == "toggle":
+            w = widgets.ToggleButtons(options=options, index=index, description=desc, style=style)
+        else:
+            w = widgets.Dropdown(options=options, index=index, description=desc, style=style, layout=layout)
+        return w
+
+
+def figure_png(fig, dpi: int = 72, colors: int = 256) -> bytes:
+    """The figure as a small, deterministic PNG: palette-quantised to ``colors`` colours, no metadata."""
+    from PIL import Image
+
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+    if colors:
+        image = image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    image.save(buf, format="png", optimize=True)
+    return buf.getvalue()
+
+
+class FrameWidget(widgets.VBox):
+    """Controls above a figure whose frames were all rendered ahead of time (see the module docstring)."""
+
+    def __init__(self, draw: Callable[..., Any], controls: Sequence[Control], *,
+                 compute: Callable[..., Any] | None = None, title: str = "", figsize=(6.4, 4.0), dpi: int = 72):
+        controls = list(controls)
+        if not controls:
+            raise ValueError("controls must name at least one Control")
+        names = [c.name for c in controls]
+        if len(set(names)) != len(names):
+            raise ValueError(f"controls must have distinct names, got {names}")
+        self.controls = controls
+        self.draw_fn, self.compute_fn = draw, compute
+        self.title, self.figsize, self.dpi = title, tuple(figsize), dpi
+        self.control_widgets = {c.name: c.make() for c in controls}
+        self._frames: dict[tuple[int, ...], bytes] = {}
+        for combo in itertools.product(*(range(len(c.values)) for c in controls)):
+            self._frames[combo] = self.render(**self._values_at(combo))
+        self._levels: list[list[widgets.Stack]] = [[] for _ in controls]
+        self.display = self._build(())
+        self._links = []
+        for level, control in enumerate(controls):
+            cw = self.control_widgets[control.name]
+            for stack in self._levels[level]:
+                self._links.append(widgets.jslink((cw, "index"), (stack, "selected_index")))
+            cw.observe(self._on_change(level), names="index")
+        boxes = [self.control_widgets[n] for n in names]
+        children = ([widgets.HTML(f"<b>{title}</b>")] if title else []) + boxes + [self.display]
+        super().__init__(children=children)
+
+    # --- construction -----------------------------------------------------------------------------
+    def _values_at(self, combo: tuple[int, ...]) -> dict[str, Any]:
+        return {c.name: c.values[i] for c, i in zip(self.controls, combo)}
+
+    def _build(self, prefix: tuple[int, ...]) -> widgets.Widget:
+        level = len(prefix)
+        if level == len(self.controls):
+            return widgets.Image(value=self._frames[prefix], format="png",
+                                 layout=widgets.Layout(max_width="100%", height="auto"))
+        control = self.controls[level]
+        children = [self._build(prefix + (i,)) for i in range(len(control.values))]
+        stack = widgets.Stack(children=children, selected_index=self.control_widgets[control.name].index)
+        self._levels[level].append(stack)
+        return stack
+
+    def _on_change(self, level: int):
+        def update(change):
+            for stack in self._levels[level]:
+                stack.selected_index = change["new"]
+        return update
+
+    # --- what readers and tests use ---------------------------------------------------------------
+    def render(self, **values) -> bytes:
+        """Draw the frame for ``values`` afresh (what every stored frame was made with)."""
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
+        try:
+            self.draw_fn(fig, **values)
+            return figure_png(fig, dpi=self.dpi)
+        finally:
+            plt.close(fig)
+
+    @property
+    def index(self) -> tuple[int, ...]:
+        return tuple(self.control_widgets[c.name].index for c in self.controls)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The current value of every control."""
+        return self._values_at(self.index)
+
+    def set(self, **values) -> FrameWidget:
+        """Move controls to these values, as a reader would."""
+        for name, value in values.items():
+            control = next((c for c in self.controls if c.name == name), None)
+            if control is None:
+                raise ValueError(f"Invalid control name: {name!r} (this widget has {[c.name for c in self.controls]})")
+            i = control.index_of(value)
+            if i is None:
+                raise ValueError(f"Invalid value for {name}: {value!r} "
+                                 f"(the frames were rendered for {list(control.values)})")
+            self.control_widgets[name].index = i
+        return self
+
+    @property
+    def shown(self) -> widgets.Image:
+        """The Image widget currently visible (following each level's selected stack)."""
+        node = self.display
+        while isinstance(node, widgets.Stack):
+            node = node.children[node.selected_index]
+        return node
+
+    @property
+    def frame(self) -> bytes:
+        """The PNG bytes currently shown."""
+        return self.shown.value
+
+    def frame_for(self, **values) -> bytes:
+        """The stored frame for these values (raises for values not on the grid)."""
+        combo = []
+        for c in self.controls:
+            i = c.index_of(values[c.name]) if c.name in values else self.control_widgets[c.name].index
+            if i is None:
+                raise ValueError(f"Invalid value for {c.name}: {values[c.name]!r}")
+            combo.append(i)
+        return self._frames[tuple(combo)]
+
+    @property
+    def result(self) -> Any:
+        """What ``compute`` returns for the current values (None without ``compute``)."""
+        return None if self.compute_fn is None else self.compute_fn(**self.values)
+
+    @property
+    def n_frames(self) -> int:
+        return len(self._frames)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(f) for f in self._frames.values())
+
+    def __repr__(self) -> str:
+        grid = " × ".join(f"{c.name}[{len(c.values)}]" for c in self.controls)
+        name = f"{self.title}: " if self.title else ""
+        return f"FrameWidget({name}{grid}, {self.n_frames} frames)"
+
+
+def frame_widget(draw: Callable[..., Any], controls: Sequence[Control], **kwargs) -> FrameWidget:
+    """Build a :class:`FrameWidget` (see the module docstring)."""
+    return FrameWidget(draw, controls, **kwargs)
