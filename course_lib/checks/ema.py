@@ -1,0 +1,140 @@
+r"""Checks for the exercises of the chapter on exponential moving averages (``book/04_ema.ipynb``).
+
+Each function prints ``✓ …`` for a right answer or one ``✗`` hint per problem, never the answer,
+and returns whether the answer is right.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from course_lib.checks import ratio_hint, report, require_done
+from course_lib.ema import ema
+
+__all__ = ["check_my_ema", "check_ninety_percent", "check_debias", "check_lag"]
+
+_PROBE = np.array([2.0, -1.0, 4.0, 0.5, 3.0, 3.0, -2.0, 1.5])
+
+
+def _call(fn, *args):
+    try:
+        out = fn(*args)
+    except Exception as err:  # a student's function may fail in any way: say how
+        return None, f"calling it raised {type(err).__name__}: {err}"
+    try:
+        arr = np.asarray(out, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return None, f"it returned {type(out).__name__}, not a sequence of numbers"
+    return arr, None
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+
+
+def check_my_ema(my_ema) -> bool:
+    r"""``my_ema(values, beta)`` must return :math:`S_1 = Y_1`, :math:`S_t = \beta S_{t-1} + (1-\beta)Y_t`."""
+    require_done(my_ema)
+    problems = []
+    for beta in (0.5, 0.8):
+        got, err = _call(my_ema, list(_PROBE), beta)
+        if err:
+            return report([err], "")
+        want = ema(_PROBE, beta)
+        if _same(got, want):
+            continue
+        if got.shape != want.shape:
+            problems.append(f"for {len(_PROBE)} values it returned {got.size}: return one average per value")
+        elif _same(got, ema(_PROBE, 1 - beta)):
+            problems.append("β and 1 − β are swapped: β multiplies the previous average, 1 − β the new value")
+        elif _same(got, ema(_PROBE, beta, start="zero")):
+            problems.append("your average starts from S_0 = 0; this exercise starts with S_1 = Y_1")
+        elif _same(got, ema(_PROBE, beta, start="zero", bias_correction=True)):
+            problems.append("that is the bias-corrected zero start; this exercise starts with S_1 = Y_1")
+        elif _same(got[1:], want[:-1]) or _same(got[:-1], want[1:]):
+            problems.append("your averages are shifted by one day: S_t must include Y_t")
+        elif _same(got[1:], beta * _PROBE[:-1] + (1 - beta) * _PROBE[1:]):
+            problems.append("each S_t mixes Y_{t-1} and Y_t: the recursion uses the previous AVERAGE S_{t-1}")
+        else:
+            problems.append(f"with β = {beta} your averages differ from the recursion (first difference at "
+                            f"day {int(np.argmax(~np.isclose(got, want))) + 1})")
+        break
+    return report(problems, "your EMA follows the recursion, starting at S_1 = Y_1")
+
+
+def check_ninety_percent(answer) -> bool:
+    r"""The fewest newest values carrying 90% of the weight of a long-running EMA with :math:`\beta = 0.9`."""
+    require_done(answer)
+    beta = 0.9
+    want = math.ceil(math.log(0.1) / math.log(beta))
+    problems = []
+    try:
+        got = float(answer)
+    except (TypeError, ValueError):
+        return report([f"give a number of values, not {type(answer).__name__}"], "")
+    if got != want:
+        share = 1 - beta**got if got >= 0 else float("nan")
+        if not got.is_integer():
+            problems.append("a number of values is a whole number: round, in the direction that keeps 90%")
+        elif got == want - 1:
+            problems.append(f"with {got:.0f} values the share is {share:.4f}, just short of 0.9: round the other way")
+        elif got == round(1 / (1 - beta)):
+            problems.append("that is the effective window 1/(1 − β); its values carry only about two thirds "
+                            "of the weight")
+        elif 0 <= got:
+            problems.append(f"with {got:.0f} values the share is {share:.4f}: solve 1 − β^n ≥ 0.9 for the "
+                            "smallest n")
+        else:
+            problems.append("a number of values cannot be negative")
+    return report(problems, "right: the smallest n with 1 − β^n ≥ 0.9")
+
+
+def check_debias(debias) -> bool:
+    r"""``debias(s, beta)`` must return :math:`\hat S_t = S_t / (1 - \beta^t)` for ``t = 1 .. len(s)``."""
+    require_done(debias)
+    beta = 0.8
+    s = ema(_PROBE, beta, start="zero")
+    got, err = _call(debias, s.copy(), beta)
+    if err:
+        return report([err], "")
+    want = ema(_PROBE, beta, start="zero", bias_correction=True)
+    t = np.arange(1, len(s) + 1)
+    problems = []
+    if not _same(got, want):
+        if got.shape != want.shape:
+            problems.append("return one corrected value per average")
+        elif not np.all(np.isfinite(got)):
+            problems.append("the first average is step t = 1, not t = 0 (1 − β⁰ = 0 divides by zero)")
+        elif _same(got, s / (1 - beta ** (t + 1))):
+            problems.append("off by one step: the first average is t = 1")
+        elif _same(got, s * (1 - beta**t)):
+            problems.append("you multiplied by 1 − β^t: correcting a bias towards 0 must make early values larger")
+        elif _same(got, s / beta**t):
+            problems.append("divide by 1 − β^t, the total weight the data got, not by β^t")
+        elif _same(got, s / (1 - beta)):
+            problems.append("the correction changes with the step t: 1 − β^t, not 1 − β")
+        else:
+            problems.append("your corrected values are not right yet")
+    return report(problems, "bias correction right: a zero-started EMA of a constant now returns the constant")
+
+
+def check_lag(answer) -> bool:
+    r"""The steady-state lag :math:`Y_t - S_t` of an EMA with :math:`\beta = 0.9` on the line :math:`Y_t = t`."""
+    require_done(answer)
+    beta = 0.9
+    want = beta / (1 - beta)
+    got = float(answer)
+    problems = []
+    if not math.isclose(got, want, rel_tol=1e-3):
+        if math.isclose(got, 1 / (1 - beta), rel_tol=1e-3):
+            problems.append("that is the effective window 1/(1 − β), and the lag is a little smaller: "
+                            "put S_t = t − d into the recursion and solve for d")
+        elif math.isclose(got, -want, rel_tol=1e-3):
+            problems.append("the EMA is BELOW a rising line, so Y_t − S_t is positive")
+        elif math.isclose(got, (1 - beta) / beta, rel_tol=1e-3):
+            problems.append("β and 1 − β are swapped in your steady state")
+        else:
+            problems.append(ratio_hint("lag", got, want, rtol=1e-3) or "not right yet")
+    return report(problems, "right: on a line the EMA runs a fixed number of days behind, growing with β")
