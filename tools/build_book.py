@@ -2,24 +2,81 @@
 
     python tools/build_book.py
 
-Runs ``jupyter-book build . -W -n --keep-going`` (execution is off: the book
-shows the outputs committed in the notebooks).
+Runs ``jupyter-book build . -W -n --keep-going`` (execution is off: the book shows
+the outputs committed in the notebooks). MathJax, require.js and the widget
+manager are served from the site itself when npm can install them (see
+tools/vendor_assets.py); otherwise the pages use the public CDNs.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tools.vendor_assets import STATIC, vendor, widget_fonts  # noqa: E402
+
+HTML = ROOT / "_build" / "html"
+
+
+def build_config() -> Path:
+    """_config.yml, plus the local-asset settings when they could be installed."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    local = vendor()
+    if local is None:
+        print("npm is missing or failed: the website will load MathJax and the widget manager from public CDNs")
+        return ROOT / "_config.yml"
+    config.setdefault("sphinx", {}).setdefault("config", {}).update(local)
+    out = ROOT / "_build" / "vendor" / "_config.yml"
+    out.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return out
 
 
 def main() -> int:
+    config = build_config()
     jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"]
+    cmd = [str(jb), "build", str(ROOT), "--config", str(config), "-W", "-n", "--keep-going"]
     print("+", " ".join(cmd), flush=True)
-    return subprocess.call(cmd, cwd=ROOT)
+    code = subprocess.call(cmd, cwd=ROOT)
+    if code == 0:
+        postprocess(HTML, local=config != ROOT / "_config.yml")
+    return code
+
+
+def postprocess(html: Path, local: bool) -> None:
+    """Two fixes the site needs after Sphinx has written it.
+
+    - sphinx-thebe's inline configuration is included twice, which makes the browser log
+      "Identifier 'THEBE_JS_URL' has already been declared": keep the first copy.
+    - MathJax, require.js and the widget manager are copied into ``_static/vendor``.
+    - The widget manager asks for its icon fonts at ``@jupyter-widgets/html-manager/dist/``
+      relative to the page: with local assets, put them there.
+    """
+    for page in html.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        lines = text.split("\n")
+        seen, kept = False, []
+        for line in lines:
+            if "const THEBE_JS_URL" in line:
+                if seen:
+                    continue
+                seen = True
+            kept.append(line)
+        if len(kept) != len(lines):
+            page.write_text("\n".join(kept), encoding="utf-8")
+    if local:
+        shutil.copytree(STATIC / "vendor", html / "_static" / "vendor", dirs_exist_ok=True)
+        for folder in {p.parent for p in html.rglob("*.html")}:
+            target = folder / "@jupyter-widgets" / "html-manager" / "dist"
+            target.mkdir(parents=True, exist_ok=True)
+            for font in widget_fonts():
+                shutil.copy(font, target / font.name)
 
 
 if __name__ == "__main__":
