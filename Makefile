@@ -39,7 +39,8 @@ nbval: env
 	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		-p no:randomly book
 
-test: lint unit nbval book
+# The book is built first: the browser tests in `unit` read _build/html.
+test: lint book unit nbval
 
 notebooks: env
 	$(PY) tools/run_notebooks.py

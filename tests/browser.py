@@ -1,0 +1,150 @@
+"""Shared pieces of the browser tests: serve a folder on 127.0.0.1, drive Debian's Chromium with Playwright.
+
+Every request that does not go to the local server is aborted and recorded, so a test
+can assert that a page asks nothing of the outside world.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import http.server
+import json
+import re
+import shutil
+import socketserver
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def chromium_missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not Path(CHROMIUM).exists():
+        return "Debian's chromium is not installed (apt-get install chromium; .ci/run does it)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 at a free port; yields the base URL."""
+    handler = functools.partial(_Quiet, directory=str(folder))
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class PageLog:
+    console_errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def watch(page, base: str, allowed_hosts: tuple[str, ...] = ()) -> PageLog:
+    """Record console errors, failed responses, and abort (and record) every request leaving ``base``."""
+    log = PageLog()
+    page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log.console_errors.append(str(e)))
+    page.on("response", lambda r: log.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(base) or url.startswith(("data:", "blob:")) or any(h in url for h in allowed_hosts):
+            r.continue_()
+        else:
+            log.outside.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    return log
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+# --- frame widgets as saved in a page ------------------------------------------------------------
+
+_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
+
+
+def widget_state(html: str) -> dict:
+    m = _STATE.search(html)
+    return json.loads(m.group(1))["state"] if m else {}
+
+
+def _ref(x: str) -> str:
+    return x.removeprefix("IPY_MODEL_")
+
+
+@dataclass
+class SavedFrameWidget:
+    """A FrameWidget read back from a page's saved widget state."""
+
+    model_id: str
+    controls: list[dict]           # each: model_name, labels (option labels), index (default)
+    tree: object                   # nested lists of PNG bytes, one level per control
+
+    def frame(self, indices: tuple[int, ...]) -> bytes:
+        node = self.tree
+        for i in indices:
+            node = node[i]
+        return node
+
+
+def frame_widgets(html: str) -> list[SavedFrameWidget]:
+    """Every frame widget (a VBox of controls above nested Stacks of Images) saved in a page."""
+    state = widget_state(html)
+    out = []
+
+    def image_bytes(mid):
+        m = state[mid]
+        return base64.b64decode(m["buffers"][0]["data"]) if m.get("buffers") else b""
+
+    def tree(mid):
+        m = state[mid]
+        if m["model_name"] == "StackModel":
+            return [tree(_ref(c)) for c in m["state"]["children"]]
+        return image_bytes(mid)
+
+    for mid, m in state.items():
+        if m["model_name"] != "VBoxModel":
+            continue
+        kids = [_ref(c) for c in m["state"]["children"]]
+        if not kids or state[kids[-1]]["model_name"] != "StackModel":
+            continue
+        controls = [dict(model_id=k, model_name=state[k]["model_name"], labels=state[k]["state"]["_options_labels"],
+                         index=state[k]["state"]["index"])
+                    for k in kids if "_options_labels" in state[k]["state"]]
+        out.append(SavedFrameWidget(mid, controls, tree(kids[-1])))
+    return out

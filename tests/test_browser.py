@@ -1,0 +1,206 @@
+"""The built website, as a reader sees it, in headless Chromium with every outside request cut.
+
+Needs the site built (`make book`; `make test` builds it first) and Debian's chromium;
+reported as skipped, with the reason, where either is missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser import browser, chromium_missing, frame_widgets, serve, watch
+from tools.toc import toc_entries
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+PAGES = [f"{entry}.html" for entry in toc_entries(ROOT)]
+PAGE_BUDGET = 10 * 2**20
+
+reason = chromium_missing() or (None if (HTML / "book" / "intro.html").exists() else
+                                "the website is not built: run `make book` first (`make test` does)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(reason is not None, reason=reason or "")]
+
+
+@pytest.fixture(scope="module")
+def site():
+    with serve(HTML) as base, browser() as b:
+        yield base, b
+
+
+def _open(site, path: str, wait_ms: int = 0):
+    base, b = site
+    page = b.new_page(viewport={"width": 1280, "height": 900})
+    log = watch(page, base)
+    page.goto(f"{base}/{path}", wait_until="load")
+    page.wait_for_load_state("networkidle")
+    if wait_ms:
+        page.wait_for_timeout(wait_ms)
+    return page, log
+
+
+def _has_math(html: str) -> bool:
+    return 'class="math' in html or "\\(" in html
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_typesets_and_stays_on_the_site(site, path):
+    html = (HTML / path).read_text(encoding="utf-8")
+    page, log = _open(site, path)
+    try:
+        if _has_math(html):
+            page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=20000)
+        page.wait_for_function("[...document.images].every(i => i.complete)", timeout=20000)
+        broken = page.evaluate("[...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.src.slice(0, 80))")
+        assert broken == [], f"images that did not load: {broken}"
+        if 'widget-view+json' in html:
+            page.wait_for_selector(".widget-vbox", timeout=20000)
+            assert page.locator("img.widget-image").count() > 0
+        if path.startswith("book/0"):
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / (Path(path).stem + ".png")))
+        page.wait_for_timeout(300)
+        assert log.outside == [], f"requests leaving the site: {log.outside[:5]}"
+        assert log.failed == [], f"failed requests: {log.failed[:5]}"
+        assert log.console_errors == [], f"console errors: {log.console_errors[:5]}"
+    finally:
+        page.close()
+
+
+def _page_weight(path: Path) -> int:
+    """The page's HTML plus every local file it references (scripts, styles, images)."""
+    html = path.read_text(encoding="utf-8")
+    total = len(html.encode())
+    for ref in set(re.findall(r'(?:src|href)="([^"#?]+)', html)):
+        if ref.startswith(("http:", "https:", "data:", "mailto:")) or not ref.endswith((".js", ".css", ".png",
+                                                                                          ".svg", ".woff2")):
+            continue
+        f = (path.parent / ref).resolve()
+        if f.is_file():
+            total += f.stat().st_size
+    return total
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if p.startswith("book/0")])
+def test_page_weight_is_within_budget(path):
+    weight = _page_weight(HTML / path)
+    assert weight < PAGE_BUDGET, f"{path} weighs {weight / 2**20:.1f} MiB (budget {PAGE_BUDGET / 2**20:.0f} MiB)"
+
+
+def test_search_finds_momentum(site):
+    page, log = _open(site, "search.html?q=momentum")
+    try:
+        page.wait_for_selector("#search-results li", timeout=20000)
+        assert page.locator("#search-results li").count() >= 2
+        assert log.outside == [] and log.console_errors == []
+    finally:
+        page.close()
+
+
+ANIMATED = [p for p in PAGES if p.startswith("book/0") and "_anim_img" in
+            ((HTML / p).read_text(encoding="utf-8") if (HTML / p).exists() else "")]
+
+
+@pytest.mark.parametrize("path", ANIMATED)
+def test_animations_play_without_a_kernel(site, path):
+    page, log = _open(site, path)
+    try:
+        anims = page.locator("div.animation")
+        assert anims.count() > 0
+        for k in range(anims.count()):
+            anim = anims.nth(k)
+            img = anim.locator("img").first
+            before = img.get_attribute("src")
+            anim.locator('button[title="Next frame"]').click()
+            assert img.get_attribute("src") != before, f"animation {k} of {path} did not step"
+            anim.locator('button[title="Play"]').click()
+            page.wait_for_timeout(400)
+            anim.locator('button[title="Pause"]').click()
+        assert log.console_errors == [] and log.outside == []
+    finally:
+        page.close()
+
+
+WIDGET_PAGES = [p for p in PAGES if p.startswith("book/0") and (HTML / p).exists()
+                and frame_widgets((HTML / p).read_text(encoding="utf-8"))]
+
+_SHOWN = """(box) => {
+  const img = [...box.querySelectorAll('img.widget-image')].find(i => i.offsetParent !== null);
+  if (!img) return null;
+  return fetch(img.src).then(r => r.arrayBuffer()).then(b => {
+    let s = ''; const a = new Uint8Array(b);
+    for (let i = 0; i < a.length; i += 8192) s += String.fromCharCode.apply(null, a.subarray(i, i + 8192));
+    return btoa(s);
+  });
+}"""
+
+
+def _move(control, model_name: str, index: int, page) -> None:
+    if model_name == "SelectionSliderModel":
+        handle = control.locator(".noUi-handle").first
+        handle.focus()
+        current = int(float(handle.get_attribute("aria-valuenow")))
+        key = "ArrowRight" if index > current else "ArrowLeft"
+        for _ in range(abs(index - current)):
+            page.keyboard.press(key)
+    elif model_name == "DropdownModel":
+        control.locator("select").select_option(index=index)
+    elif model_name == "ToggleButtonsModel":
+        control.locator("button").nth(index).click()
+    else:  # pragma: no cover - the frame mechanism makes only these three
+        raise AssertionError(f"unknown control {model_name}")
+
+
+@pytest.mark.parametrize("path", WIDGET_PAGES)
+def test_every_control_of_every_widget_switches_to_its_frame_without_a_kernel(site, path):
+    """Move every control through two values; what is shown changes and is the frame rendered for them."""
+    saved = frame_widgets((HTML / path).read_text(encoding="utf-8"))
+    page, log = _open(site, path)
+    try:
+        for w in saved:
+            script = page.locator(f'script[type="application/vnd.jupyter.widget-view+json"]'
+                                  f':text("{w.model_id}")')
+            if script.count() == 0:
+                continue  # a widget shown only inside another one
+            box = script.first.locator("xpath=..").locator(".widget-vbox").first
+            box.wait_for(timeout=20000)
+            box.scroll_into_view_if_needed()
+            rows = box.locator(":scope > .widget-hslider, :scope > .widget-dropdown, :scope > .widget-toggle-buttons")
+            assert rows.count() == len(w.controls), f"{path}: {rows.count()} controls shown, {len(w.controls)} saved"
+            indices = [c["index"] for c in w.controls]
+            shown = base64.b64decode(box.evaluate(_SHOWN))
+            assert shown == w.frame(tuple(indices)), f"{path}: the default frame is not the one saved"
+            for k, control in enumerate(w.controls):
+                n = len(control["labels"])
+                targets = [i for i in (n - 1, 0, n // 2) if i != indices[k]][:2]
+                for target in targets:
+                    _move(rows.nth(k), control["model_name"], target, page)
+                    indices[k] = target
+                    page.wait_for_timeout(50)
+                    now = base64.b64decode(box.evaluate(_SHOWN))
+                    expected = w.frame(tuple(indices))
+                    assert now == expected, (f"{path}: after setting {control['model_name']} {k} to "
+                                             f"{control['labels'][target]!r} the frame shown is not its frame")
+                    assert now != shown or expected == shown
+                    shown = now
+        assert log.outside == [] and log.console_errors == []
+    finally:
+        page.close()
+
+
+def test_widget_pages_exist():
+    """Guard: the widget tests above are not silently empty."""
+    assert len(WIDGET_PAGES) >= 5, f"only {len(WIDGET_PAGES)} pages with frame widgets: {WIDGET_PAGES}"
+
+
+def test_saved_widget_state_is_json(site):
+    """Each page's saved widget state parses (the manager would fail silently otherwise)."""
+    for p in WIDGET_PAGES:
+        html = (HTML / p).read_text(encoding="utf-8")
+        m = re.search(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', html, re.S)
+        assert m and json.loads(m.group(1))["state"]
