@@ -145,7 +145,7 @@ def test_the_seeds_damped_momentum_is_sgd_with_scaled_lr_and_no_dampening():
     opt = optim.SGD([p], lr=lr * (1 - mu), momentum=mu)
     p_damp = w.clone().requires_grad_(True)
     opt_damp = optim.SGD([p_damp], lr=lr, momentum=mu, dampening=mu)
-    for t in range(200):
+    for _ in range(200):
         v = mu * v - lr * (1 - mu) * surface.grad(w)
         w = w + v
         for q, o in ((p, opt), (p_damp, opt_damp)):
