@@ -33,11 +33,11 @@ lint: env
 	$(VENV)/bin/ruff check course_lib tests tools bench book
 
 unit: env
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 --dist loadscope tests
 
 nbval: env
-	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		-p no:randomly book
+	$(PY) -m pytest -q -n 2 --dist loadscope --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg book
 
 # The book is built first: the browser tests in `unit` read _build/html.
 test: lint book unit nbval
