@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 PAGES = [f"{entry}.html" for entry in toc_entries(ROOT)]
-PAGE_BUDGET = 10 * 2**20
 
 reason = chromium_missing() or (None if (HTML / "book" / "intro.html").exists() else
                                 "the website is not built: run `make book` first (`make test` does)")
@@ -70,26 +69,6 @@ def test_page_loads_typesets_and_stays_on_the_site(site, path):
         assert log.console_errors == [], f"console errors: {log.console_errors[:5]}"
     finally:
         page.close()
-
-
-def _page_weight(path: Path) -> int:
-    """The page's HTML plus every local file it references (scripts, styles, images)."""
-    html = path.read_text(encoding="utf-8")
-    total = len(html.encode())
-    for ref in set(re.findall(r'(?:src|href)="([^"#?]+)', html)):
-        if ref.startswith(("http:", "https:", "data:", "mailto:")) or not ref.endswith((".js", ".css", ".png",
-                                                                                          ".svg", ".woff2")):
-            continue
-        f = (path.parent / ref).resolve()
-        if f.is_file():
-            total += f.stat().st_size
-    return total
-
-
-@pytest.mark.parametrize("path", [p for p in PAGES if p.startswith("book/0")])
-def test_page_weight_is_within_budget(path):
-    weight = _page_weight(HTML / path)
-    assert weight < PAGE_BUDGET, f"{path} weighs {weight / 2**20:.1f} MiB (budget {PAGE_BUDGET / 2**20:.0f} MiB)"
 
 
 def test_search_finds_momentum(site):
