@@ -42,7 +42,8 @@ def _toy():
         new_markdown_cell("```{exercise} Double it\n:label: toy-double\n\nWrite `double(x)`.\n```"),
         new_markdown_cell("```{solution-start} toy-double\n:class: dropdown\n```"),
         new_markdown_cell("The answer multiplies by two, which is the secret explanation."),
-        new_code_cell("def double(x):\n    return 2 * x  # the secret answer line here", metadata={"tags": ["solution"]}),
+        new_code_cell("def double(x):\n    return 2 * x  # the secret answer line here",
+                      metadata={"tags": ["solution"]}),
         new_markdown_cell("```{solution-end}\n```"),
         new_code_cell("from course_lib.checks import require_done, report\nrequire_done(double)\n"
                       "report([] if double(3) == 6 else ['not twice'], 'double works')",
