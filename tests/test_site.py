@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tools.page_weight import BUDGET, over_budget, page_weight
 from tools.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 CHAPTERS = [p.relative_to(ROOT).with_suffix("") for p in toc_notebooks(ROOT)]
-PAGE_BUDGET = 10 * 2**20
 
-pytestmark = pytest.mark.skipif(not (HTML / "book" / "intro.html").exists(),
+_built = pytest.mark.skipif(not (HTML / "book" / "intro.html").exists(),
                                 reason="the website is not built: run `make book` first (`make test` does)")
 
 
@@ -23,6 +22,7 @@ def _page(entry: Path) -> str:
     return (HTML / f"{entry}.html").read_text(encoding="utf-8")
 
 
+@_built
 @pytest.mark.parametrize("entry", CHAPTERS, ids=[e.name for e in CHAPTERS])
 def test_chapter_pages_have_launch_and_download_buttons(entry):
     repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
@@ -34,27 +34,22 @@ def test_chapter_pages_have_launch_and_download_buttons(entry):
     assert (HTML / "_sources" / f"{entry}.ipynb").exists()
 
 
-def page_weight(path: Path) -> int:
-    """The page's HTML plus every local script, style, image and font it references."""
-    html = path.read_text(encoding="utf-8")
-    total = len(html.encode())
-    for ref in set(re.findall(r'(?:src|href)="([^"#?]+)', html)):
-        if ref.startswith(("http:", "https:", "data:", "mailto:")):
-            continue
-        if not ref.endswith((".js", ".css", ".png", ".svg", ".woff2", ".jpg", ".gif")):
-            continue
-        f = (path.parent / ref).resolve()
-        if f.is_file():
-            total += f.stat().st_size
-    return total
-
-
+@_built
 @pytest.mark.parametrize("entry", CHAPTERS, ids=[e.name for e in CHAPTERS])
 def test_page_weight_is_within_budget(entry):
     weight = page_weight(HTML / f"{entry}.html")
-    assert weight < PAGE_BUDGET, f"{entry} weighs {weight / 2**20:.1f} MiB (budget {PAGE_BUDGET / 2**20:.0f} MiB)"
+    assert weight < BUDGET, f"{entry} weighs {weight / 2**20:.1f} MiB (budget {BUDGET / 2**20:.0f} MiB)"
 
 
+def test_the_budget_check_reports_a_heavy_page(tmp_path):
+    (tmp_path / "big.png").write_bytes(b"0" * 2048)
+    (tmp_path / "page.html").write_text('<img src="big.png"><script src="https://cdn.example/x.js"></script>')
+    assert page_weight(tmp_path / "page.html") > 2048
+    assert over_budget(tmp_path, budget=1000) == ["page.html: 0.0 MiB"]
+    assert over_budget(tmp_path, budget=10**6) == []
+
+
+@_built
 def test_pages_use_local_mathjax_and_widget_manager_when_built_with_npm():
     if not (HTML / "_static" / "vendor").exists():
         pytest.skip("built without npm: the pages use the public CDNs")

@@ -20,6 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tools.page_weight import BUDGET, over_budget, weights  # noqa: E402
 from tools.vendor_assets import STATIC, vendor, widget_fonts  # noqa: E402
 
 HTML = ROOT / "_build" / "html"
@@ -46,6 +47,13 @@ def main() -> int:
     code = subprocess.call(cmd, cwd=ROOT)
     if code == 0:
         postprocess(HTML, local=config != ROOT / "_config.yml")
+        heavy = weights(HTML)
+        page, weight = next(iter(heavy.items()))
+        print(f"heaviest page: {page}, {weight / 2**20:.2f} MiB (budget {BUDGET / 2**20:.0f} MiB)")
+        too_heavy = over_budget(HTML)
+        if too_heavy:
+            print("pages over the budget:", "; ".join(too_heavy))
+            return 1
     return code
 
 
