@@ -30,7 +30,7 @@ import numpy as np
 
 __all__ = [
     "eigen", "condition_number", "gd_rate", "gd_optimal", "heavy_ball_rate", "heavy_ball_optimal",
-    "nesterov_rate", "max_stable_lr",
+    "nesterov_rate", "nesterov_optimal", "max_stable_lr",
     "empirical_rate", "trajectory_rates", "rate_map", "steps_per_digit", "geometric_sum",
 ]
 
@@ -91,7 +91,7 @@ def heavy_ball_rate(lr, momentum, eigenvalues) -> np.ndarray | float:
     lr_arr = np.asarray(lr, dtype=np.float64)
     beta = np.asarray(momentum, dtype=np.float64)
     if (beta < 0).any():
-        raise ValueError(f"Invalid momentum: {beta.ravel().tolist()} (expected >= 0)")
+        raise ValueError(f"Invalid momentum: {beta.min()} (expected >= 0)")
     lr_b, beta_b = np.broadcast_arrays(lr_arr, beta)
     b = beta_b[..., None]
     out = _radius(1.0 + b - lr_b[..., None] * lam, b).max(axis=-1)
@@ -117,7 +117,7 @@ def nesterov_rate(lr, momentum, eigenvalues) -> np.ndarray | float:
     lr_arr = np.asarray(lr, dtype=np.float64)
     beta = np.asarray(momentum, dtype=np.float64)
     if (beta < 0).any():
-        raise ValueError(f"Invalid momentum: {beta.ravel().tolist()} (expected >= 0)")
+        raise ValueError(f"Invalid momentum: {beta.min()} (expected >= 0)")
     lr_b, beta_b = np.broadcast_arrays(lr_arr, beta)
     b, al = beta_b[..., None], lr_b[..., None] * lam
     out = _radius(1.0 + b - al * (1.0 + b), b * (1.0 - al)).max(axis=-1)
@@ -154,17 +154,39 @@ def heavy_ball_optimal(L: float, mu: float) -> tuple[float, float, float]:
     return 4.0 / (math.sqrt(L) + math.sqrt(mu)) ** 2, rate**2, rate
 
 
-def empirical_rate(errors, *, tail: float = 0.5, floor: float = 1e-200) -> np.ndarray | float:
-    r"""The measured rate of runs: the geometric mean of :math:`e_{t+1}/e_t` over the last part of each run.
+def nesterov_optimal(L: float, mu: float) -> tuple[float, float, float]:
+    r"""The best step and momentum of Nesterov's method (torch's form) on a quadratic, and its rate.
+
+    .. math::
+        \alpha = \frac{4}{3L + \mu},\qquad
+        \beta = \frac{\sqrt{3\kappa + 1} - 2}{\sqrt{3\kappa + 1} + 2},\qquad
+        \rho = 1 - \frac{2}{\sqrt{3\kappa + 1}}
+
+    (Lessard, Recht and Packard, 2016): between gradient descent's :math:`1 - 2/\kappa` and heavy
+    ball's :math:`1 - 2/\sqrt\kappa` for large :math:`\kappa`.
+    """
+    L, mu = _check_curvatures(L, mu)
+    q = math.sqrt(3.0 * L / mu + 1.0)
+    return 4.0 / (3.0 * L + mu), (q - 2.0) / (q + 2.0), 1.0 - 2.0 / q
+
+
+def empirical_rate(errors, *, tail: float = 0.5, window: float = 0.25, floor: float = 1e-200) -> np.ndarray | float:
+    r"""The measured rate of runs: how fast the error's envelope shrinks over the last part of each run.
 
     ``errors`` has shape ``(..., T + 1)`` (e.g. :math:`\|x_t - x^*\|` for :math:`t = 0..T`).
-    Each run is first cut where its error stops being finite or falls below
-    ``floor`` × its first error (rounding rules there); on the last ``tail`` fraction
-    :math:`[s, e]` of what remains the rate is :math:`(e_e / e_s)^{1/(e - s)}`.
-    A run that reaches the floor at once has rate 0.
+    Each run is first cut where its error stops being finite or falls below ``floor`` × its
+    first error (rounding rules there). On the last ``tail`` fraction :math:`[s, e]` of what
+    remains, with :math:`w` = ``window`` × :math:`(e - s)` steps, the rate is
+    :math:`(M_2 / M_1)^{1/(e - w - s)}`, where :math:`M_1` is the largest error in :math:`[s, s + w]`
+    and :math:`M_2` the largest in :math:`[e - w, e]`. On a geometric sequence this is exactly its
+    ratio; the maxima follow the envelope of errors that oscillate (complex roots) instead of
+    the phase of two single steps. ``window=0`` gives :math:`(e_e / e_s)^{1/(e - s)}`, the
+    geometric mean of :math:`e_{t+1}/e_t`. A run that reaches the floor at once has rate 0.
     """
     if not 0 < tail <= 1:
         raise ValueError(f"Invalid tail: {tail} (expected 0 < tail <= 1)")
+    if not 0 <= window < 0.5:
+        raise ValueError(f"Invalid window: {window} (expected 0 <= window < 0.5)")
     err = np.abs(np.asarray(errors, dtype=np.float64))
     if err.ndim == 0 or err.shape[-1] < 2:
         raise ValueError(f"errors must have at least 2 entries along the last axis, got shape {err.shape}")
@@ -172,13 +194,19 @@ def empirical_rate(errors, *, tail: float = 0.5, floor: float = 1e-200) -> np.nd
     first = flat[:, :1]
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(flat) & (flat > floor * first) & (first > 0)
-    n = np.where(ok.all(axis=1), flat.shape[1], ok.argmin(axis=1))  # leading usable entries per run
-    end = np.maximum(n - 1, 1)
-    start = np.minimum(end - 1, np.floor(end * (1 - tail)).astype(int))
-    rows = np.arange(len(flat))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rates = (flat[rows, end] / flat[rows, start]) ** (1.0 / (end - start))
-    rates = np.where(n < 2, 0.0, rates)
+    usable = np.where(ok.all(axis=1), flat.shape[1], ok.argmin(axis=1))  # leading usable entries per run
+    rates = np.zeros(len(flat))
+    for i, n in enumerate(usable):
+        if n < 2:
+            continue  # reached the floor at once
+        end = n - 1
+        start = min(end - 1, int(math.floor(end * (1 - tail))))
+        w = int(window * (end - start))
+        if end - w - start < 1:
+            w = 0
+        m1 = flat[i, start:start + w + 1].max()
+        m2 = flat[i, end - w:end + 1].max()
+        rates[i] = (m2 / m1) ** (1.0 / (end - w - start))
     out = rates.reshape(err.shape[:-1])
     return float(out) if out.ndim == 0 else out
 
@@ -207,7 +235,8 @@ def rate_map(surface, lrs: Sequence[float], momenta: Sequence[float], *, steps: 
              start: Sequence[float] | None = None, rule: str = "momentum", tail: float = 0.5) -> np.ndarray:
     r"""Measured rates over a grid of steps × momenta, all runs at once: shape ``(len(momenta), len(lrs))``.
 
-    Runs ``rule`` (``"momentum"`` = torch's SGD with momentum = heavy ball, or ``"nesterov"``) with
+    Runs ``rule`` (``"momentum"`` = torch's SGD with momentum = heavy ball, or ``"nesterov"``; with
+    momentum 0 both are plain gradient descent) with
     :func:`course_lib.optim.run_trajectories` from ``start`` (default: the surface's start);
     ``inf`` marks diverged runs. Row ``i`` is ``momenta[i]``, column ``j`` is ``lrs[j]``.
     """
@@ -216,8 +245,6 @@ def rate_map(surface, lrs: Sequence[float], momenta: Sequence[float], *, steps: 
     if rule not in ("momentum", "nesterov"):
         raise ValueError(f"Invalid rule: {rule!r} (expected 'momentum' or 'nesterov')")
     lrs, momenta = [float(v) for v in lrs], [float(v) for v in momenta]
-    if rule == "nesterov" and min(momenta) <= 0:
-        raise ValueError("Nesterov needs momenta > 0")
     starts = [list(surface.start if start is None else start)]
     res = run_trajectories(surface, rule, starts, steps, grid={"momentum": momenta, "lr": lrs})
     rates = trajectory_rates(res, surface.minimum, tail=tail)
