@@ -170,23 +170,26 @@ def nesterov_optimal(L: float, mu: float) -> tuple[float, float, float]:
     return 4.0 / (3.0 * L + mu), (q - 2.0) / (q + 2.0), 1.0 - 2.0 / q
 
 
-def empirical_rate(errors, *, tail: float = 0.5, window: float = 0.25, floor: float = 1e-200) -> np.ndarray | float:
-    r"""The measured rate of runs: how fast the error's envelope shrinks over the last part of each run.
+def empirical_rate(errors, *, tail: float = 0.5, drop: float = 0.2, floor: float = 1e-200) -> np.ndarray | float:
+    r"""The measured rate :math:`\rho` of runs whose error behaves like :math:`C\rho^t` late in the run.
 
-    ``errors`` has shape ``(..., T + 1)`` (e.g. :math:`\|x_t - x^*\|` for :math:`t = 0..T`).
-    Each run is first cut where its error stops being finite or falls below ``floor`` × its
-    first error (rounding rules there). On the last ``tail`` fraction :math:`[s, e]` of what
-    remains, with :math:`w` = ``window`` × :math:`(e - s)` steps, the rate is
-    :math:`(M_2 / M_1)^{1/(e - w - s)}`, where :math:`M_1` is the largest error in :math:`[s, s + w]`
-    and :math:`M_2` the largest in :math:`[e - w, e]`. On a geometric sequence this is exactly its
-    ratio; the maxima follow the envelope of errors that oscillate (complex roots) instead of
-    the phase of two single steps. ``window=0`` gives :math:`(e_e / e_s)^{1/(e - s)}`, the
-    geometric mean of :math:`e_{t+1}/e_t`. A run that reaches the floor at once has rate 0.
+    ``errors`` has shape ``(..., T + 1)`` (e.g. :math:`\|x_t - x^*\|` for :math:`t = 0..T`). Each run
+    is first cut where its error stops being finite or falls below ``floor`` × its first error
+    (rounding rules there); the last ``tail`` fraction :math:`[s, e]` of what remains is used.
+
+    - A shrinking error: the slope of a least-squares line through :math:`\log \bar e_t`, where
+      :math:`\bar e_t = \max_{u \ge t} e_u` is the envelope from the right, over :math:`[s, e']`
+      with the last ``drop`` fraction left out (too few later steps to make an envelope there).
+      On a geometric sequence this is exactly its ratio; on an error that oscillates (complex
+      roots) it follows the peaks instead of the phase of single steps.
+    - A growing error (:math:`e_e \ge e_s`): :math:`(e_e / e_s)^{1/(e - s)}`, at least 1.
+
+    A run that reaches the floor at once has rate 0.
     """
     if not 0 < tail <= 1:
         raise ValueError(f"Invalid tail: {tail} (expected 0 < tail <= 1)")
-    if not 0 <= window < 0.5:
-        raise ValueError(f"Invalid window: {window} (expected 0 <= window < 0.5)")
+    if not 0 <= drop < 1:
+        raise ValueError(f"Invalid drop: {drop} (expected 0 <= drop < 1)")
     err = np.abs(np.asarray(errors, dtype=np.float64))
     if err.ndim == 0 or err.shape[-1] < 2:
         raise ValueError(f"errors must have at least 2 entries along the last axis, got shape {err.shape}")
@@ -199,14 +202,18 @@ def empirical_rate(errors, *, tail: float = 0.5, window: float = 0.25, floor: fl
     for i, n in enumerate(usable):
         if n < 2:
             continue  # reached the floor at once
+        e = flat[i, :n]
         end = n - 1
         start = min(end - 1, int(math.floor(end * (1 - tail))))
-        w = int(window * (end - start))
-        if end - w - start < 1:
-            w = 0
-        m1 = flat[i, start:start + w + 1].max()
-        m2 = flat[i, end - w:end + 1].max()
-        rates[i] = (m2 / m1) ** (1.0 / (end - w - start))
+        if e[end] >= e[start]:
+            rates[i] = (e[end] / e[start]) ** (1.0 / (end - start))
+            continue
+        stop = max(start + 1, end - int(drop * (end - start)))
+        envelope = np.maximum.accumulate(e[::-1])[::-1][start:stop + 1]
+        t = np.arange(start, stop + 1, dtype=np.float64)
+        tc = t - t.mean()
+        slope = float(np.dot(tc, np.log(envelope)) / np.dot(tc, tc))
+        rates[i] = math.exp(slope)
     out = rates.reshape(err.shape[:-1])
     return float(out) if out.ndim == 0 else out
 

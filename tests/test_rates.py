@@ -159,3 +159,24 @@ def test_geometric_sum_steps_per_digit_and_input_checks():
         rates.eigen([[1.0, 2.0], [0.0, 1.0]])
     with pytest.raises(ValueError, match="rule"):
         rates.rate_map(Ravine(), [0.1], [0.5], rule="adam")
+
+
+@pytest.mark.parametrize("kappa", [5, 100, 1000])
+def test_nesterov_optimal_is_the_grid_minimum(kappa):
+    mu, L = 0.2, 0.2 * kappa
+    lr, beta, rate = rates.nesterov_optimal(L, mu)
+    assert math.isclose(rates.nesterov_rate(lr, beta, [mu, L]), rate, rel_tol=1e-9)
+    lrs = np.linspace(1e-5, 2 / L, 400)[None, :]
+    betas = np.linspace(0, 0.999, 400)[:, None]
+    assert rates.nesterov_rate(lrs, betas, [mu, L]).min() >= rate - 1e-9
+    # between plain GD and heavy ball
+    assert rates.heavy_ball_optimal(L, mu)[2] < rate < rates.gd_optimal(L, mu)[1]
+
+
+def test_empirical_rate_follows_the_envelope_of_oscillating_errors():
+    t = np.arange(400)
+    for freq in (0.05, 0.1, 0.3, 1.0):  # periods of 63 to 6 steps; |cos| comes near 0 on the way
+        wobbly = 0.97**t * np.abs(np.cos(freq * t)) + 1e-300
+        assert math.isclose(rates.empirical_rate(wobbly), 0.97, rel_tol=1e-3)
+    # a growing error gets its growth rate
+    assert 1.01 < rates.empirical_rate(1.02**t * (2 + np.cos(t))) < 1.03
