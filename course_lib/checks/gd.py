@@ -1,0 +1,199 @@
+r"""Checks for the exercises of the chapter on gradient descent (``book/01_gradient_descent.ipynb``).
+
+Each function prints ``✓ …`` for a right answer or one ``✗`` hint per problem, never the answer,
+and returns whether the answer is right.
+
+- :func:`check_mse_gradient`: the gradient :math:`\frac2m X^\top(X\theta - y)` of the linear-regression
+  MSE, coded as ``grad(theta, X, y)``;
+- :func:`check_largest_stable_lr`: the learning rate above which gradient descent on the ravine
+  :math:`0.1x^2 + 0.1\kappa y^2` stops converging;
+- :func:`check_minibatch_epoch`: one epoch of mini-batch gradient descent on the linear-regression MSE,
+  coded as ``epoch(theta, x, y, lr, batch_size, order)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from course_lib.checks import report, require_done
+from course_lib.data import noisy_line
+from course_lib.gd import minibatch_epoch, mse_grad
+from course_lib.surfaces import LinearRegressionMSE
+
+__all__ = ["check_mse_gradient", "check_largest_stable_lr", "check_minibatch_epoch"]
+
+
+def _call(fn, *args):
+    """Call a student's function; return ``(float64 array, None)`` or ``(None, what went wrong)``."""
+    try:
+        out = fn(*args)
+    except Exception as err:  # a student's function may fail in any way: say how
+        return None, f"calling it raised {type(err).__name__}: {err}"
+    try:
+        if hasattr(out, "detach"):
+            out = out.detach().cpu().numpy()
+        arr = np.asarray(out, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return None, f"it returned {type(out).__name__}, not an array of numbers"
+    return arr, None
+
+
+def _same(a, b, rtol: float = 1e-7) -> bool:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=1e-10))
+
+
+# --- 1. the gradient of the MSE -----------------------------------------------------------------------
+
+
+def _gradient_probes():
+    """(theta, X, y, want) cases: the course's line as a design matrix [1, x], and a random 3-feature problem."""
+    x, y = noisy_line()
+    X1 = np.stack([np.ones_like(x), x], axis=1)
+    th1 = np.array([1.0, 3.0])
+    want1 = LinearRegressionMSE(x, y).grad(th1).numpy()
+    rng = np.random.default_rng(1)
+    X2 = rng.normal(size=(7, 3))
+    y2 = rng.normal(size=7)
+    th2 = np.array([0.5, -1.0, 2.0])
+    want2 = 2.0 / 7 * X2.T @ (X2 @ th2 - y2)
+    return [(th1, X1, y, want1), (th2, X2, y2, want2)]
+
+
+def check_mse_gradient(grad) -> bool:
+    r"""``grad(theta, X, y)`` must return :math:`\nabla L = \frac2m X^\top(X\theta - y)`, shape ``(d,)``,
+    for :math:`L(\theta) = \frac1m\lVert X\theta - y\rVert^2` with ``X`` of shape ``(m, d)``."""
+    require_done(grad)
+    problems: list[str] = []
+    for theta, X, y, want in _gradient_probes():
+        got, err = _call(grad, theta.copy(), X.copy(), y.copy())
+        if err:
+            return report([err], "")
+        if _same(got, want):
+            continue
+        m, d = X.shape
+        if got.shape != want.shape:
+            problems.append(f"with X of shape ({m}, {d}) it returned {got.size} numbers: return one partial "
+                            f"derivative per parameter, shape ({d},)")
+        elif _same(got, -want):
+            problems.append("your gradient has the wrong sign: is your residual prediction − target, Xθ − y?")
+        elif _same(got, want / 2):
+            problems.append("your gradient is half the right one: the square brings down a factor 2 "
+                            "(there is no ½ in this loss)")
+        elif _same(got, 2 * want):
+            problems.append("your gradient is twice the right one: count the factor 2 only once")
+        elif _same(got, m * want):
+            problems.append("your gradient grows with the number of samples: L is a MEAN, so divide the sum by m")
+        elif _same(got, m * want / 2):
+            problems.append("you summed instead of averaging, and the factor 2 from the square is missing")
+        elif _same(got, want / m):
+            problems.append("your gradient is m times too small: divide by m once")
+        elif _same(got, 2.0 / m * X.T @ (X @ theta)):
+            problems.append("your gradient ignores y: the residual is Xθ − y")
+        else:
+            problems.append(f"for the probe with X of shape ({m}, {d}) your gradient differs from the derivative "
+                            "(compare it with finite differences, (L(θ + h e_j) − L(θ − h e_j)) / 2h)")
+        break
+    return report(problems, "your gradient matches the derivative of the MSE (course line and a random 3-feature "
+                            "problem)")
+
+
+# --- 2. the largest stable learning rate on the ravine ------------------------------------------------
+
+
+def check_largest_stable_lr(alpha, kappa: float = 20.0) -> bool:
+    r"""``alpha``: the learning rate :math:`\alpha^*` such that gradient descent on
+    :math:`f(x, y) = 0.1x^2 + 0.1\kappa y^2` converges from every start for :math:`\alpha < \alpha^*` and not for
+    :math:`\alpha \ge \alpha^*`. Accepted within 1 %."""
+    require_done(alpha)
+    try:
+        got = float(alpha)
+    except (TypeError, ValueError):
+        return report([f"give one number (a float), not {type(alpha).__name__}"], "")
+    flat, steep = 0.2, 0.2 * kappa
+    want = 2 / steep
+    problems = []
+    if not math.isfinite(got) or got <= 0:
+        problems.append("a learning rate is a positive number")
+    elif math.isclose(got, want, rel_tol=0.01):
+        pass
+    elif math.isclose(got, 1 / steep, rel_tol=0.01):
+        problems.append("at that rate the steep direction reaches its minimum in ONE step; a larger rate still "
+                        "converges (it oscillates)")
+    elif math.isclose(got, 2 / flat, rel_tol=0.01) or math.isclose(got, 1 / flat, rel_tol=0.01):
+        problems.append("that comes from the FLAT direction's curvature; the steep direction diverges long before")
+    elif math.isclose(got, 1.0, rel_tol=0.01):
+        problems.append("that is the answer for f(x) = x² (curvature 2); the ravine's curvatures differ")
+    elif got < want:
+        problems.append("gradient descent still converges a little above your rate: the threshold is higher")
+    else:
+        problems.append("at your rate gradient descent already diverges in one direction: the threshold is lower")
+    return report(problems, "that is the edge of stability, 2 divided by the largest curvature")
+
+
+# --- 3. one epoch of mini-batch gradient descent ------------------------------------------------------
+
+
+def _epoch_variant(theta, x, y, lr, batch_size, order, *, scale=lambda b, m: 1.0, stale=False):
+    """One epoch with a gradient scaled by ``scale(batch, m)``, or taken once at the epoch's start (``stale``)."""
+    theta = np.asarray(theta, dtype=np.float64).copy()
+    start = theta.copy()
+    for a in range(0, len(order), batch_size):
+        b = order[a:a + batch_size]
+        at = start if stale else theta
+        theta = theta - lr * scale(len(b), len(x)) * mse_grad(at, x[b], y[b])
+    return theta
+
+
+def _epoch_slips(theta, x, y, lr, batch_size, order):
+    """(what the student may have done, the hint) for the common slips, most specific first."""
+    m = len(x)
+    yield (minibatch_epoch(theta, x, y, lr, batch_size, order, drop_last=True),
+           "the last, smaller batch is missing: an epoch uses every sample once (the last batch may be smaller)")
+    yield (minibatch_epoch(theta, x, y, lr, batch_size, np.arange(m)),
+           "you visited the samples in their stored order: use the order given in `order`")
+    yield (theta - lr * mse_grad(theta, x, y),
+           "that is ONE step with the whole data set: make one update per batch")
+    yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: b / m),
+           "you divided by m, the size of the whole data set (as the seed's formula does): the batch gradient "
+           "averages over the batch")
+    yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: b),
+           "your batch gradient grows with the batch: average over the batch instead of summing")
+    yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: 0.5),
+           "your steps are half as long as they should be: the square brings down a factor 2")
+    yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: -1.0),
+           "you step uphill: subtract the gradient")
+    yield (_epoch_variant(theta, x, y, lr, batch_size, order, stale=True),
+           "every batch's gradient must be taken at the CURRENT θ, after the previous batch's update")
+
+
+def check_minibatch_epoch(epoch) -> bool:
+    r"""``epoch(theta, x, y, lr, batch_size, order)`` must return :math:`\theta` after one epoch of mini-batch
+    descent on :math:`\frac1m\sum(\theta_0 + \theta_1x_i - y_i)^2`: batches ``order[0:B]``, ``order[B:2B]``, …
+    (the last may be smaller), each step :math:`\theta \leftarrow \theta - \lambda\nabla L_{\text{batch}}(\theta)`."""
+    require_done(epoch)
+    x, y = noisy_line()
+    order = np.random.default_rng(3).permutation(len(x))
+    theta0 = np.array([1.0, 1.5])
+    problems: list[str] = []
+    for batch_size in (4, 1, 10):
+        got, err = _call(epoch, theta0.copy(), x.copy(), y.copy(), 0.004, batch_size, order.copy())
+        if err:
+            return report([err], "")
+        want = minibatch_epoch(theta0, x, y, 0.004, batch_size, order)
+        if _same(got, want, rtol=1e-9):
+            continue
+        if got.shape != want.shape:
+            problems.append(f"it returned {got.size} numbers: return θ = (θ0, θ1) after the epoch")
+            break
+        for candidate, hint in _epoch_slips(theta0, x, y, 0.004, batch_size, order):
+            if _same(got, candidate, rtol=1e-9):
+                problems.append(f"with batch size {batch_size}: {hint}")
+                break
+        else:
+            problems.append(f"with batch size {batch_size} your θ after the epoch differs from mini-batch descent "
+                            "(check one batch by hand: θ − λ·(2/|B|)·Σ (θ0 + θ1 x_i − y_i)(1, x_i))")
+        break
+    return report(problems, "your epoch matches mini-batch gradient descent for batch sizes 4, 1 and 10")
