@@ -1,0 +1,1 @@
+"""Benchmarks of Descent (not tests): ``python bench/run.py`` measures build, run, widget and optimizer speed."""
