@@ -1,0 +1,354 @@
+"""course_lib.training: the seven steps, the fit loop, schedules and the optimizer comparisons.
+
+References are independent: plain loops written here, torch.optim and its schedulers, closed forms.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from course_lib import optim, training
+from course_lib.data import load_digits
+from course_lib.surfaces import Ravine, Rosenbrock, Saddle
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A small, easy, synthetic two-class problem (fast): 120 train, 40 valid, 20 features."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(160, 20, generator=g)
+    w = torch.randn(20, 1, generator=g)
+    y = ((x @ w) > 0).float()
+
+    class D:
+        train_x, train_y, valid_x, valid_y = x[:120], y[:120], x[120:], y[120:]
+
+    return D
+
+
+# --- data loader -----------------------------------------------------------------------------------
+
+
+def test_dataloader_batches_cover_the_data_once_in_order_without_shuffle():
+    x = torch.arange(10.0).reshape(10, 1)
+    y = torch.arange(10.0).reshape(10, 1) * 2
+    dl = training.DataLoader(x, y, batch_size=4)
+    batches = list(dl)
+    assert [len(b[0]) for b in batches] == [4, 4, 2] and len(dl) == 3
+    assert torch.equal(torch.cat([b[0] for b in batches]), x)
+    assert all(torch.equal(yb, xb * 2) for xb, yb in batches)
+
+
+def test_dataloader_shuffle_is_a_seeded_permutation_per_epoch():
+    x = torch.arange(50.0).reshape(50, 1)
+    dl = training.DataLoader(x, x.clone(), batch_size=8, shuffle=True, seed=3)
+    e1 = torch.cat([xb for xb, _ in dl]).flatten()
+    e2 = torch.cat([xb for xb, _ in dl]).flatten()
+    assert sorted(e1.tolist()) == list(range(50)) and sorted(e2.tolist()) == list(range(50))
+    assert not torch.equal(e1, e2)  # a new order every epoch
+    g = torch.Generator().manual_seed(3)
+    assert torch.equal(e1, torch.randperm(50, generator=g).float())
+    again = training.DataLoader(x, x.clone(), batch_size=8, shuffle=True, seed=3)
+    assert torch.equal(torch.cat([xb for xb, _ in again]).flatten(), e1)
+
+
+def test_dataloader_rejects_bad_input():
+    x = torch.zeros(4, 2)
+    with pytest.raises(ValueError, match="same length"):
+        training.DataLoader(x, torch.zeros(3, 1))
+    with pytest.raises(ValueError, match="batch_size"):
+        training.DataLoader(x, torch.zeros(4, 1), batch_size=0)
+    with pytest.raises(TypeError):
+        training.DataLoader([1, 2], [1, 2])
+
+
+# --- the seven steps --------------------------------------------------------------------------------
+
+
+def test_init_params_is_scaled_normal_with_gradients():
+    g1, g2 = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
+    p = training.init_params((5, 3), std=0.5, generator=g1)
+    assert p.requires_grad and p.is_leaf
+    assert torch.allclose(p, torch.randn(5, 3, generator=g2) * 0.5)
+
+
+def test_mnist_loss_matches_the_formula_and_fastbooks_example():
+    probs = torch.tensor([[0.9], [0.4], [0.2]], dtype=torch.float64)
+    targets = torch.tensor([[1.0], [0.0], [1.0]], dtype=torch.float64)
+    assert math.isclose(float(training.mnist_loss(torch.logit(probs), targets)), 1.3 / 3, rel_tol=1e-12)
+    z = torch.randn(30, 1, dtype=torch.float64, requires_grad=True)
+    y = (torch.rand(30, 1) > 0.5).double()
+    loss = training.mnist_loss(z, y)
+    s = 1 / (1 + torch.exp(-z.detach()))
+    expected = sum(float(1 - s[i]) if y[i] == 1 else float(s[i]) for i in range(30)) / 30
+    assert math.isclose(float(loss.detach()), expected, rel_tol=1e-12)
+    loss.backward()  # d/dz: -s(1-s)/n for 3s, +s(1-s)/n for 7s
+    grad = torch.where(y == 1, -s * (1 - s), s * (1 - s)) / 30
+    torch.testing.assert_close(z.grad, grad)
+
+
+def test_mnist_loss_and_accuracy_reject_mismatched_shapes():
+    with pytest.raises(ValueError, match="same shape"):
+        training.mnist_loss(torch.zeros(4, 1), torch.zeros(4))
+    with pytest.raises(ValueError, match="same shape"):
+        training.batch_accuracy(torch.zeros(4), torch.zeros(4, 1))
+
+
+def test_batch_accuracy_thresholds_the_sigmoid_at_a_half():
+    z = torch.tensor([[2.0], [-1.0], [0.3], [-0.2], [0.0]])
+    y = torch.tensor([[1.0], [0.0], [0.0], [1.0], [0.0]])
+    # right, right, wrong (0.3 > 0 is a "3"), wrong, right (sigmoid(0) = 0.5 is not > 0.5)
+    assert float(training.batch_accuracy(z, y)) == pytest.approx(3 / 5)
+    assert float(training.batch_accuracy(z, y.long())) == pytest.approx(3 / 5)
+
+
+def test_evaluate_weights_batches_by_size():
+    x = torch.tensor([[1.0]] * 3 + [[-1.0]])
+    y = torch.tensor([[1.0], [1.0], [1.0], [1.0]])
+    model = nn.Identity()
+    loss, acc = training.evaluate(model, training.DataLoader(x, y, batch_size=3))
+    assert acc == pytest.approx(0.75)  # not (1 + 0) / 2
+    assert training.validate_epoch(model, (x, y)) == 0.75
+    p = torch.sigmoid(torch.tensor(1.0))
+    assert loss == pytest.approx(float((3 * (1 - p) + p) / 4))
+
+
+# --- fit ------------------------------------------------------------------------------------------
+
+
+def _plain_loop(model, lr, x, y, vx, vy, epochs, batch_size, seed):
+    """An independent reference: shuffled mini-batches, p -= lr * grad, accuracy over all valid images."""
+    g = torch.Generator().manual_seed(seed)
+    accs, losses = [], []
+    params = list(model.parameters())
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=g)
+        for i in range(0, len(x), batch_size):
+            idx = order[i:i + batch_size]
+            p = torch.sigmoid(model(x[idx]))
+            loss = torch.where(y[idx] == 1, 1 - p, p).mean()
+            for q in params:
+                q.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for q in params:
+                    q -= lr * q.grad
+        with torch.no_grad():
+            z = model(vx)
+            accs.append(float(((z > 0) == (vy == 1)).float().mean()))
+            pv = torch.sigmoid(z)
+            losses.append(float(torch.where(vy == 1, 1 - pv, pv).mean()))
+    return accs, losses
+
+
+def test_fit_equals_a_plain_loop_and_torch_optim(small):
+    d = small
+    ref_model = training.make_model(seed=1, n_in=20)
+    accs, losses = _plain_loop(ref_model, 0.5, d.train_x, d.train_y, d.valid_x, d.valid_y, 6, 32, seed=4)
+    for opt_cls in (optim.SGD, torch.optim.SGD):
+        model = training.make_model(seed=1, n_in=20)
+        h = training.fit(model, opt_cls(model.parameters(), lr=0.5), (d.train_x, d.train_y),
+                         (d.valid_x, d.valid_y), 6, 32, seed=4)
+        assert h.valid_accuracy == pytest.approx(accs, abs=1e-7)
+        assert h.valid_loss == pytest.approx(losses, rel=1e-5)
+        assert len(h) == 6 and h.epochs == [1, 2, 3, 4, 5, 6] and h.lr == [0.5] * 6
+        assert h.train_loss[-1] < h.train_loss[0]
+
+
+def test_fit_in_pieces_equals_fit_at_once(small):
+    d = small
+    m1, m2 = training.make_model(seed=2, n_in=20), training.make_model(seed=2, n_in=20)
+    h = training.fit(m1, optim.Adam(m1.parameters(), lr=0.01), (d.train_x, d.train_y), (d.valid_x, d.valid_y),
+                     5, 16, seed=7)
+    dl = training.DataLoader(d.train_x, d.train_y, 16, shuffle=True, seed=7)
+    opt = optim.Adam(m2.parameters(), lr=0.01)
+    accs = [training.fit(m2, opt, dl, (d.valid_x, d.valid_y), 1).valid_accuracy[0] for _ in range(5)]
+    assert accs == h.valid_accuracy
+    assert torch.equal(m1.weight, m2.weight)
+
+
+def test_fit_is_deterministic_and_leaves_the_global_generator_alone(small):
+    d = small
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    runs = [training.train_run(d, "Momentum", 0.1, epochs=3, batch_size=16, seed=s) for s in (0, 0, 1)]
+    after = torch.rand(1)
+    assert torch.equal(before, after)
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+
+
+def test_schedules_equal_torch_lr_schedulers(small):
+    d = small
+    for schedule, make_sched in [
+        (training.step_decay(2, 0.5), lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5)),
+        (training.inverse_time_decay(0.3), lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + 0.3 * e))),
+        (training.constant_lr(), lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1.0)),
+    ]:
+        model = training.make_model(seed=0, n_in=20)
+        h = training.fit(model, optim.SGD(model.parameters(), lr=0.4), (d.train_x, d.train_y),
+                         (d.valid_x, d.valid_y), 5, 32, schedule=schedule)
+        ref = training.make_model(seed=0, n_in=20)
+        opt = torch.optim.SGD(ref.parameters(), lr=0.4)
+        sched = make_sched(opt)
+        dl = training.DataLoader(d.train_x, d.train_y, 32, shuffle=True, seed=0)
+        lrs = []
+        for _ in range(5):
+            lrs.append(opt.param_groups[0]["lr"])
+            training.train_epoch(ref, dl, opt)
+            sched.step()
+        assert h.lr == pytest.approx(lrs, rel=1e-12)
+        torch.testing.assert_close(model.weight, ref.weight)
+
+
+def test_schedules_values_and_checks():
+    assert [training.step_decay(3, 0.1)(e) for e in range(7)] == pytest.approx([1, 1, 1, 0.1, 0.1, 0.1, 0.01])
+    assert [training.inverse_time_decay(1.0)(e) for e in range(3)] == pytest.approx([1, 0.5, 1 / 3])
+    with pytest.raises(ValueError):
+        training.step_decay(0)
+    with pytest.raises(ValueError):
+        training.step_decay(2, gamma=1.5)
+    with pytest.raises(ValueError):
+        training.inverse_time_decay(-1)
+
+
+def test_fit_rejects_bad_arguments(small):
+    d = small
+    model = training.make_model(n_in=20)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="epochs"):
+        training.fit(model, opt, (d.train_x, d.train_y), (d.valid_x, d.valid_y), -1)
+    with pytest.raises(TypeError, match="DataLoader or a pair"):
+        training.fit(model, opt, d.train_x, (d.valid_x, d.valid_y), 1)
+
+
+def test_progress_bar_text_is_the_same_on_every_run(small):
+    d = small
+    texts = []
+    for _ in range(2):
+        buf = io.StringIO()
+        model = training.make_model(seed=0, n_in=20)
+        h = training.fit(model, optim.SGD(model.parameters(), lr=0.5), (d.train_x, d.train_y),
+                         (d.valid_x, d.valid_y), 4, 32, progress=True, progress_file=buf)
+        texts.append(buf.getvalue())
+    assert texts[0] == texts[1]
+    final = texts[0].rstrip("\n").split("\r")[-1]
+    assert "100%" in final and "4/4 epochs" in final and f"valid acc {h.valid_accuracy[-1]:.4f}" in final
+    assert "it/s" not in texts[0] and "<" not in texts[0]  # no rate, no time estimate
+
+
+def test_history_format_and_rows():
+    h = training.History([0.5, 0.25], [0.4, 0.3], [0.9, 0.95], [1.0, 1.0])
+    text = h.format(4)
+    assert text.splitlines()[1].split() == ["1", "0.5000", "0.4000", "0.9000"]
+    assert h.rows()[1]["valid_accuracy"] == 0.95
+
+
+def test_learner_accumulates_histories(small):
+    d = small
+    learn = training.Learner(training.make_model(seed=0, n_in=20), (d.train_x, d.train_y), (d.valid_x, d.valid_y),
+                             opt_func=optim.SGD, batch_size=32)
+    h1 = learn.fit(2, lr=0.5)
+    h2 = learn.fit(3, lr=0.1)
+    assert len(learn.history) == 5 and learn.history.lr == [0.5, 0.5, 0.1, 0.1, 0.1]
+    assert learn.history.valid_accuracy == h1.valid_accuracy + h2.valid_accuracy
+
+
+def test_the_chapter_numbers_on_the_real_digits(digits):
+    """nn.Linear(784, 1), SGD lr 1, batches of 128, seed 0: the numbers the chapter prints."""
+    h = training.train_run(digits, "SGD", 1.0)
+    assert [round(a, 4) for a in h.valid_accuracy[:3]] == [0.975, 0.98, 0.945]
+    assert h.valid_accuracy[-1] >= 0.98
+
+
+# --- the batched grid -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(training.OPTIMIZERS))
+@pytest.mark.parametrize("hidden", [0, 8])
+def test_train_grid_equals_separate_runs(small, name, hidden):
+    d = small
+    lrs = [0.003, 0.03]
+    grid = training.train_grid(d, name, lrs, hidden=hidden, epochs=4, batch_size=32, seed=3)
+    for lr, h in zip(lrs, grid):
+        ref = training.train_run(d, name, lr, hidden=hidden, epochs=4, batch_size=32, seed=3)
+        np.testing.assert_allclose(h.valid_loss, ref.valid_loss, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(h.train_loss, ref.train_loss, rtol=1e-4, atol=1e-6)
+        assert h.valid_accuracy == pytest.approx(ref.valid_accuracy, abs=1 / 40 + 1e-9)
+        assert h.lr == [lr] * 4
+
+
+def test_train_grid_with_a_schedule_and_bad_lrs(small):
+    d = small
+    sched = training.step_decay(2, 0.1)
+    (h,) = training.train_grid(d, "SGD", [0.5], epochs=4, batch_size=32, schedule=sched)
+    ref = training.train_run(d, "SGD", 0.5, epochs=4, batch_size=32, schedule=sched)
+    assert h.lr == pytest.approx(ref.lr)
+    np.testing.assert_allclose(h.valid_loss, ref.valid_loss, rtol=1e-4)
+    with pytest.raises(ValueError, match="lrs"):
+        training.train_grid(d, "SGD", [])
+    with pytest.raises(ValueError, match="lrs"):
+        training.train_grid(d, "SGD", [-0.1])
+
+
+def test_optimizers_registry_builds_the_course_classes():
+    p = [torch.zeros(2, requires_grad=True)]
+    assert isinstance(training.OPTIMIZERS["Nesterov"](p, 0.1), optim.SGD)
+    assert training.OPTIMIZERS["Nesterov"](p, 0.1).param_groups[0]["nesterov"] is True
+    assert training.OPTIMIZERS["AMSGrad"](p, 0.1).param_groups[0]["amsgrad"] is True
+    assert isinstance(training.OPTIMIZERS["AdamW"](p, 0.1), optim.AdamW)
+    assert set(training.OPTIMIZERS) == set(training.RULE_NAMES)
+
+
+def test_make_model_shapes_and_seeds():
+    a, b = training.make_model(seed=4), training.make_model(seed=4)
+    assert isinstance(a, nn.Linear) and torch.equal(a.weight, b.weight)
+    net = training.make_model(hidden=7, seed=4)
+    assert net(torch.zeros(3, 784)).shape == (3, 1)
+    assert not torch.equal(training.make_model(seed=5).weight, a.weight)
+
+
+# --- surfaces ---------------------------------------------------------------------------------------
+
+
+def test_settle_steps_counts_from_where_the_loss_stays_within_tolerance():
+    losses = np.array([[5, 0.5, 0.01, 0.5, 0.01, 0.001],    # dips in, leaves, comes back at step 4
+                       [5, 4, 3, 2, 1, 0.5],                 # never
+                       [0.001, 0.001, 0.001, 0.001, 0.001, 0.001],  # from the start
+                       [5, 0.01, 0.01, np.nan, np.nan, np.nan]])   # diverged after touching
+    assert training.settle_steps(losses, 0.05).tolist() == [4, -1, 0, -1]
+
+
+def test_best_steps_on_the_ravine_matches_a_hand_loop():
+    surface = Ravine()
+    lrs = [0.1, 0.3, 0.6]  # 0.6 > 2 / 4 diverges
+    r = training.best_steps(surface, "sgd", lrs, steps=300, tol=1e-3)
+    for lr, got in zip(lrs, r["per_lr"]):
+        p = np.array(surface.start, dtype=float)
+        values = [0.1 * p[0] ** 2 + 2 * p[1] ** 2]
+        for _ in range(300):
+            p = p - lr * np.array([0.2 * p[0], 4 * p[1]])
+            values.append(0.1 * p[0] ** 2 + 2 * p[1] ** 2)
+        v = np.array(values)
+        within = v <= 1e-3
+        expected = -1 if not within[-1] else int(len(v) - np.argmin(within[::-1]) if not within.all() else 0)
+        assert got == expected
+    assert r["lr"] == 0.3 and r["steps"] == r["per_lr"][1]
+
+
+def test_best_steps_reports_failure_and_uses_the_minimum_value():
+    r = training.best_steps(Rosenbrock(), "sgd", [1e-5], steps=50, tol=1e-6)
+    assert r["steps"] == -1 and r["lr"] is None
+    s = training.best_steps(Saddle(), "sgd", [0.1, 0.3], steps=200, tol=1e-3)
+    assert s["steps"] > 0  # reaches the value -0.5 of the minima, not 0
