@@ -78,6 +78,9 @@ def execute(path: Path, timeout: int = 900) -> float:
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,
         record_timing=False,
+        # ipykernel splits a cell's prints into messages at timer-dependent places: merge them (and
+        # resolve carriage returns, e.g. of a progress bar) so that two runs store the same outputs
+        coalesce_streams=True,
         allow_errors=False,
     )
     old_env = dict(os.environ)
