@@ -23,7 +23,7 @@ import numpy as np
 from course_lib import backprop as bp
 from course_lib.widgets.frames import Control, FrameWidget, frame_widget
 
-__all__ = ["STEPS", "LRS", "ITERATIONS", "history", "draw_network", "draw_step", "step_widget",
+__all__ = ["STEPS", "LRS", "ITERATIONS", "history", "plain_log", "thin", "draw_network", "draw_step", "step_widget",
            "training_data", "draw_training", "training_widget", "training_animation"]
 
 #: Default number of updates the step widget can take.
@@ -40,13 +40,30 @@ _EDGES = {"w1": ("i1", "h1"), "w2": ("i2", "h1"), "w3": ("i1", "h2"), "w4": ("i2
           "w5": ("h1", "o1"), "w6": ("h2", "o1"), "w7": ("h1", "o2"), "w8": ("h2", "o2")}
 
 
-def _plain_log(axis) -> None:
-    """Log-scale ticks labelled "1e-03" in plain text: mathtext labels make every frame several times slower."""
+def plain_log(axis) -> None:
+    """Decade ticks labelled "1e-03" in plain text on a log-scale axis, no minor ticks.
+
+    Matplotlib's default log ticks are typeset with mathtext, minor ones included, which makes
+    a frame several times slower to draw.
+    """
     from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
     axis.set_major_locator(LogLocator(base=10, numticks=12))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}".replace("e+00", "").replace("1e+01", "10")))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}" if v >= 1 else f"{v:.0e}"))
     axis.set_minor_locator(NullLocator())
+
+
+def thin(n: int, most: int = 400) -> np.ndarray:
+    """At most about ``most`` increasing indices of ``range(n)``, always with the first and last.
+
+    For drawing long, smooth loss curves with far fewer points: every index at the start, where
+    the curve bends, evenly spaced ones over the rest.
+    """
+    if n <= most:
+        return np.arange(n)
+    head = np.arange(most // 2)
+    tail = np.linspace(most // 2, n - 1, most - most // 2).round().astype(int)
+    return np.unique(np.concatenate([head, tail]))
 
 
 @lru_cache(maxsize=16)
@@ -127,18 +144,17 @@ def draw_step(fig, step: int, steps: int = STEPS, lr: float = bp.SEED["lr"]) -> 
     ax_grad.set_xlim(-1.1 * gmax, 1.1 * gmax)
     ax_grad.axvline(0, color="0.3", linewidth=0.8)
     ax_grad.tick_params(axis="x", labelsize=7)
-    ax_grad.set_xlabel(r"$\partial L/\partial\theta$", fontsize=8)
+    ax_grad.set_xlabel("∂L/∂θ", fontsize=8)
     ax_grad.set_title("gradients (red: the update lowers it)", fontsize=8)
 
     losses = [r["loss"] for r in records]
-    ax_loss.plot(range(len(losses)), losses, color="0.8", linewidth=1, label="all steps")
-    ax_loss.plot(range(step + 1), losses[: step + 1], color="crimson", linewidth=1.8, label="so far")
-    ax_loss.plot([step], [losses[step]], "o", color="crimson", markersize=4)
+    ax_loss.plot(range(len(losses)), losses, color="0.8", linewidth=1)
+    ax_loss.plot(range(step + 1), losses[: step + 1], color="crimson", linewidth=1.8, marker="o", markevery=[step],
+                 markersize=4)
     ax_loss.set_xlabel("update", fontsize=8)
-    ax_loss.set_ylabel("loss $L$", fontsize=8)
+    ax_loss.set_ylabel("loss L", fontsize=8)
     ax_loss.tick_params(labelsize=7)
-    ax_loss.set_title(f"L = {losses[step]:.6f}", fontsize=8)
-    ax_loss.legend(fontsize=6, loc="upper right")
+    ax_loss.set_title(f"loss so far (red; grey: to come): L = {losses[step]:.6f}", fontsize=8)
 
 
 def step_widget(steps: int = STEPS, lr: float = bp.SEED["lr"]) -> FrameWidget:
@@ -181,9 +197,10 @@ def draw_training(fig, lr: float, iterations: int) -> None:
     d = training_data(lr, iterations)
     ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.9, wspace=0.25)
-    ax1.plot(np.arange(len(d["losses"])), d["losses"], color="crimson", linewidth=1.8)
+    idx = thin(len(d["losses"]))
+    ax1.plot(idx, np.asarray(d["losses"])[idx], color="crimson", linewidth=1.8)
     ax1.set_yscale("log")
-    _plain_log(ax1.yaxis)
+    plain_log(ax1.yaxis)
     ax1.set_ylim(1e-9, 1.0)
     ax1.set_xlim(0, max(iterations, 1))
     ax1.set_xlabel("update")
@@ -232,12 +249,14 @@ def training_animation(lr: float = bp.SEED["lr"], frames: int = 20, last: int = 
     targets = bp.SEED["target"]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.0, 3.0), gridspec_kw={"width_ratios": [2, 1]})
     fig.subplots_adjust(bottom=0.18, wspace=0.3)
-    ax1.plot(np.arange(1, last + 2), losses, color="0.85", linewidth=1, label="the whole run")
+    # on a log axis, geometrically spaced points draw the curve as well as all of them
+    idx = np.unique(np.concatenate([np.geomspace(1, last + 1, 300).round().astype(int) - 1, counts]))
+    ax1.plot(idx + 1, losses[idx], color="0.85", linewidth=1, label="the whole run")
     (line,) = ax1.plot([], [], color="crimson", linewidth=1.8, label="so far")
     ax1.set_xscale("log")
     ax1.set_yscale("log")
-    _plain_log(ax1.xaxis)
-    _plain_log(ax1.yaxis)
+    plain_log(ax1.xaxis)
+    plain_log(ax1.yaxis)
     ax1.set_xlim(1, last + 1)
     ax1.set_ylim(losses.min() / 2, 1.0)
     ax1.set_xlabel("update + 1 (log scale)")
@@ -253,7 +272,8 @@ def training_animation(lr: float = bp.SEED["lr"], frames: int = 20, last: int = 
 
     def update(k):
         n = counts[k]
-        line.set_data(np.arange(1, n + 2), losses[: n + 1])
+        shown = idx[idx <= n]
+        line.set_data(shown + 1, losses[shown])
         title.set_text(f"lr = {lr:g}, {n} updates: L = {losses[n]:.2e}")
         for bar, value in zip(bars, records[n]["out"]):
             bar.set_height(value)
