@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
@@ -30,7 +31,7 @@ from course_lib.widgets.frames import Control, FrameWidget, frame_widget
 
 __all__ = [
     "LRS", "STARTS", "parabola_run", "draw_parabola_frame", "lr_widget",
-    "REG_LRS", "GAMMAS", "REG_WINDOW", "regression_run", "draw_regression_frame", "momentum_widget",
+    "REG_LRS", "GAMMAS", "REG_WINDOW", "BATCH_WINDOW", "regression_run", "draw_regression_frame", "momentum_widget",
     "BATCH_SIZES", "BATCH_LRS", "batch_run", "draw_batch_frame", "batch_size_widget",
     "draw_cost_contour", "parabola_animation", "regression_animation", "batch_animation",
 ]
@@ -48,6 +49,13 @@ def _plain_log_ticks(ax) -> None:
     """Log-axis tick labels as plain text ("1e-03"): mathtext labels cost more than the rest of a frame."""
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")))
     ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _animate(fig, update, frames: int, *, interval: int, dpi: int):
+    """:func:`course_lib.plots.animation_html` at ``dpi``: matplotlib saves animation frames at the
+    ``savefig.dpi`` setting (80 after ``setup()``), not at the figure's dpi, so set it for the call."""
+    with matplotlib.rc_context({"savefig.dpi": dpi}):
+        return animation_html(fig, update, frames, interval=interval, dpi=dpi)
 
 
 def _layout(fig) -> None:
@@ -98,7 +106,9 @@ def draw_parabola_frame(fig, lr: float, start: float, run: dict | None = None, u
     ax2.set_xlim(-0.5, len(run["x"]) - 0.5)
     ax2.set_xlabel("step t")
     ax2.set_ylabel("xₜ")
-    ax2.set_title(f"factor 1 − 2α = {run['factor']:+.2f}: {run['regime']}", fontsize="medium", y=1.0)
+    ax2.set_title(f"factor 1 − 2α = {run['factor']:+.2f}", fontsize="medium", y=1.0)
+    ax2.text(0.97, 0.95, run["regime"], transform=ax2.transAxes, ha="right", va="top", fontsize="small",
+             bbox={"facecolor": "white", "edgecolor": "0.7", "boxstyle": "round,pad=0.3"})
     _layout(fig)
     artists = {"run": run, "on_curve": on_curve, "against_t": against_t}
     _show_parabola_upto(artists, len(run["x"]) - 1 if upto is None else upto)
@@ -132,7 +142,7 @@ def parabola_animation(lr: float = 0.9, start: float = -1.0, steps: int = 20, *,
     """One run on :math:`x^2`, step by step, as a JavaScript animation (``steps + 1`` frames)."""
     fig = Figure(figsize=figsize)  # not pyplot: no second, idle draw per frame
     artists = draw_parabola_frame(fig, lr, start, parabola_run(lr, start, steps), upto=0)
-    return animation_html(fig, lambda i: _show_parabola_upto(artists, i), steps + 1, interval=300, dpi=dpi)
+    return _animate(fig, lambda i: _show_parabola_upto(artists, i), steps + 1, interval=300, dpi=dpi)
 
 
 # --- 2. learning rate and momentum on the linear-regression cost --------------------------------------
@@ -142,7 +152,7 @@ REG_LRS = (0.002, 0.005, 0.01, 0.02, 0.03)
 #: Momenta γ of :func:`momentum_widget`.
 GAMMAS = (0.0, 0.5, 0.9, 0.99)
 #: The (θ0, θ1) window the regression paths are drawn in.
-REG_WINDOW = ((-0.8, 7.0), (-0.3, 3.6))
+REG_WINDOW = ((-1.0, 10.0), (-1.5, 6.6))
 
 
 @lru_cache(maxsize=1)
@@ -265,7 +275,7 @@ def regression_animation(lr: float = 0.01, momentum: float = 0.9, *, frames: int
         path.set_data(run.path[: k + 1, 0], run.path[: k + 1, 1])
         point.set_data([theta[0]], [theta[1]])
 
-    return animation_html(fig, update, len(ks), interval=250, dpi=dpi)
+    return _animate(fig, update, len(ks), interval=250, dpi=dpi)
 
 
 # --- 3. batch size ------------------------------------------------------------------------------------
@@ -274,6 +284,8 @@ def regression_animation(lr: float = 0.01, momentum: float = 0.9, *, frames: int
 BATCH_SIZES = (1, 4, 16, 64, 256)
 #: Learning rates of :func:`batch_size_widget`.
 BATCH_LRS = (0.002, 0.01, 0.02)
+#: The (θ0, θ1) window the mini-batch paths are drawn in.
+BATCH_WINDOW = ((-0.8, 6.0), (-0.3, 4.5))
 _BATCH_N, _BATCH_SEED = 256, 0
 
 
@@ -307,7 +319,7 @@ def draw_batch_frame(fig, batch_size: int, lr: float, run=None, *, epochs: int =
     e = epochs if upto_epoch is None else upto_epoch
     last = e * run.updates_per_epoch
     ax1, ax2 = fig.subplots(1, 2)
-    draw_cost_contour(ax1, surface)
+    draw_cost_contour(ax1, surface, BATCH_WINDOW)
     p = _thin(run.path[: last + 1])
     ax1.plot(p[:, 0], p[:, 1], "-", color="crimson", linewidth=0.8, alpha=0.9)
     ax1.plot(*p[-1], "o", color="k", markersize=4)
@@ -353,7 +365,7 @@ def batch_animation(sizes: Sequence[int] = (1, 16, 256), lr: float = 0.01, *, ep
     runs = [batch_run(b, lr, epochs=epochs, seed=seed) for b in sizes]
     fig = Figure(figsize=figsize)  # not pyplot: no second, idle draw per frame
     ax1, ax2 = fig.subplots(1, 2)
-    draw_cost_contour(ax1, surface)
+    draw_cost_contour(ax1, surface, BATCH_WINDOW)
     moving = []
     for k, b in enumerate(sizes):
         (p,) = ax1.plot([], [], "-", color=COLORS[k], linewidth=0.8, label=f"B = {b}")
@@ -379,4 +391,4 @@ def batch_animation(sizes: Sequence[int] = (1, 16, 256), lr: float = 0.01, *, ep
             loss.set_data(np.arange(e + 1), ep)
         ax1.set_title(f"after {e} epoch{'' if e == 1 else 's'}", fontsize="medium", y=1.0)
 
-    return animation_html(fig, update, epochs + 1, interval=300, dpi=dpi)
+    return _animate(fig, update, epochs + 1, interval=300, dpi=dpi)
