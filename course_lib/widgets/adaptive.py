@@ -90,8 +90,8 @@ def race_result(surface: str, rules: Sequence[str], scale: float = 1.0, steps: i
     low = RACE_SURFACES[surface].minimum_value
     out = {}
     for rule, tr in runs.items():
-        out[rule] = {"lr": tr.settings[row]["lr"], "path": tr.paths[row], "loss": tr.losses[row],
-                     "gap": tr.losses[row] - low, "diverged": bool(tr.diverged[row])}
+        out[rule] = {"lr": tr.settings[row]["lr"], "path": tr.paths[row].copy(), "loss": tr.losses[row].copy(),
+                     "gap": tr.losses[row] - low, "diverged": bool(tr.diverged[row])}  # copies: the runs are cached
     return out
 
 
