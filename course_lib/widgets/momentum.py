@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
-from matplotlib.ticker import FixedLocator, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from course_lib import plots, rates
 from course_lib.optim import run_trajectories
@@ -36,7 +36,7 @@ __all__ = [
 
 FIGSIZE = (7.0, 3.2)
 PITTED_MOMENTA = (0.0, 0.2, 0.4, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-RAVINE_LRS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+RAVINE_LRS = (0.2, 0.3, 0.4, 0.5, 0.6)
 RAVINE_MOMENTA = (0.5, 0.7, 0.9)
 #: dropdown label -> the rule of :func:`~course_lib.optim.run_trajectories`
 OPTIMIZERS = {"plain GD": "sgd", "momentum": "momentum", "Nesterov": "nesterov"}
@@ -133,7 +133,9 @@ def _draw_ravine(fig, optimizer: str, lr: float, momentum: float, steps: int) ->
     ax2.set_yscale("log")
     ax2.set_ylim(1e-8, 1e3)
     ax2.yaxis.set_major_locator(FixedLocator([1e-8, 1e-6, 1e-4, 1e-2, 1.0, 1e2]))
-    ax2.yaxis.set_minor_locator(NullLocator())  # log-axis minor ticks cost more than the rest of the frame
+    # log-axis minor ticks and mathtext labels would cost more than the rest of the frame
+    ax2.yaxis.set_minor_locator(NullLocator())
+    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: "1" if v == 1 else f"1e{round(np.log10(v))}"))
     ax2.set_xlim(0, steps)
     ax2.set_xlabel("step")
     ax2.set_ylabel("loss $f$")
@@ -277,7 +279,7 @@ def _animation(fig, update, frames: int, interval: int, dpi: int = 60):
 
 
 def rolling_ball_animation(momenta: Sequence[float] = (0.0, 0.9), lr: float = 0.1, steps: int = 120,
-                           frames: int = 40):
+                           frames: int = 31):
     """Balls rolling down the pitted curve, one per momentum, as an HTML/JavaScript animation."""
     surface = PittedCurve()
     runs = [pitted_run(m, lr, steps, surface) for m in momenta]
@@ -311,7 +313,7 @@ def rolling_ball_animation(momenta: Sequence[float] = (0.0, 0.9), lr: float = 0.
 
 def ravine_animation(runs: Sequence[tuple[str, float, float]] = (("plain GD", 0.4, 0.0), ("momentum", 0.4, 0.7),
                                                                   ("Nesterov", 0.2, 0.7)),
-                     steps: int = 39):
+                     steps: int = 29):
     """Several optimizers walking down the ravine together, one frame per step (``steps + 1`` frames)."""
     surface = Ravine()
     data = [ravine_run(name, lr, m, steps) for name, lr, m in runs]
