@@ -118,9 +118,12 @@ def animation_html(fig, update: Callable[[int], object], frames: int, *, interva
 
     if not isinstance(frames, int) or frames < 1:
         raise ValueError(f"Invalid frames: {frames!r} (expected an int >= 1)")
+    import matplotlib as mpl
+
     fig.set_dpi(dpi)
     anim = FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
-    html = anim.to_jshtml(default_mode=default_mode)
+    with mpl.rc_context({"savefig.dpi": dpi}):  # the writer saves frames at savefig.dpi, not the figure's
+        html = anim.to_jshtml(default_mode=default_mode)
     plt.close(fig)
     match = _ANIM_ID.search(html)
     if match:
