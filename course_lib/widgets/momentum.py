@@ -268,16 +268,6 @@ def rate_map_widget(kappas: Sequence[float] = MAP_KAPPAS, methods: Sequence[str]
 # --------------------------------------------------------------------------- animations
 
 
-def _animation(fig, update, frames: int, interval: int, dpi: int = 60):
-    """:func:`course_lib.plots.animation_html` with its frames saved at ``dpi``.
-
-    (``setup()`` sets ``savefig.dpi`` to 80, which would override the figure's dpi and make
-    every frame 78% larger in pixels.)
-    """
-    with plt.rc_context({"savefig.dpi": "figure"}):
-        return plots.animation_html(fig, update, frames, interval=interval, dpi=dpi)
-
-
 def rolling_ball_animation(momenta: Sequence[float] = (0.0, 0.9), lr: float = 0.1, steps: int = 120,
                            frames: int = 31):
     """Balls rolling down the pitted curve, one per momentum, as an HTML/JavaScript animation."""
@@ -308,7 +298,7 @@ def rolling_ball_animation(momenta: Sequence[float] = (0.0, 0.9), lr: float = 0.
         title.set_text(f"step {t}")
         return balls
 
-    return _animation(fig, update, frames, interval=150, dpi=72)
+    return plots.animation_html(fig, update, frames, interval=150, dpi=72)
 
 
 def ravine_animation(runs: Sequence[tuple[str, float, float]] = (("plain GD", 0.4, 0.0), ("momentum", 0.4, 0.7),
@@ -340,4 +330,4 @@ def ravine_animation(runs: Sequence[tuple[str, float, float]] = (("plain GD", 0.
         title.set_text(f"ravine $0.1x^2 + 2y^2$: step {i}")
         return [line for line, _ in lines]
 
-    return _animation(fig, update, steps + 1, interval=200, dpi=72)
+    return plots.animation_html(fig, update, steps + 1, interval=200, dpi=72)
