@@ -28,12 +28,14 @@ import torch
 from torch import nn
 
 from course_lib import optim
+from course_lib.surfaces import Surface
 
 __all__ = [
     "DataLoader", "init_params", "mnist_loss", "batch_accuracy", "evaluate", "validate_epoch",
     "train_epoch", "History", "fit", "Learner", "progress_bar",
     "constant_lr", "step_decay", "inverse_time_decay",
-    "OPTIMIZERS", "RULE_NAMES", "make_model", "train_run", "sweep", "train_grid", "settle_steps", "best_steps",
+    "OPTIMIZERS", "RULE_NAMES", "make_model", "train_run", "sweep", "train_grid",
+    "settle_steps", "best_steps", "Rotated",
 ]
 
 
@@ -430,6 +432,42 @@ def train_grid(data, optimizer: str | Callable, lrs: Sequence[float], *, hidden:
             h.valid_loss.append(float(vloss[i]))
             h.valid_accuracy.append(float(vacc[i]))
     return histories
+
+
+class Rotated(Surface):
+    r"""A 2-D surface turned by ``degrees`` about the origin: :math:`g(\mathbf u) = f(R\mathbf u)`.
+
+    Gradient :math:`R^\top \nabla f(R\mathbf u)`, Hessian :math:`R^\top H R`; start and minimum are turned
+    with it, so every optimizer faces the same problem, only no longer lined up with the axes (which
+    per-coordinate methods such as AdaGrad, RMSProp and Adam can exploit).
+    """
+
+    def __init__(self, base: Surface, degrees: float):
+        if base.dim != 2:
+            raise ValueError(f"Rotated needs a 2-D surface, got dim {base.dim}")
+        th = math.radians(float(degrees))
+        rot = torch.tensor([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]], dtype=torch.float64)
+        object.__setattr__(self, "base", base)
+        object.__setattr__(self, "degrees", float(degrees))
+        object.__setattr__(self, "rotation", rot)
+
+        def back(p):  # u = R^T p
+            return tuple(float(v) for v in rot.T @ torch.tensor(p, dtype=torch.float64))
+
+        corners = torch.tensor([[x, y] for x in base.window[0] for y in base.window[1]], dtype=torch.float64)
+        turned = corners @ rot  # rows R^T p
+        window = tuple((float(turned[:, i].min()), float(turned[:, i].max())) for i in range(2))
+        super().__init__(name=f"{base.name} turned {float(degrees):g}°", dim=2, window=window,
+                         start=back(base.start), minimum=None if base.minimum is None else back(base.minimum))
+
+    def _value(self, u):
+        return self.base._value(u @ self.rotation.T)
+
+    def _grad(self, u):
+        return self.base._grad(u @ self.rotation.T) @ self.rotation
+
+    def _hessian(self, u):
+        return self.rotation.T @ self.base._hessian(u @ self.rotation.T) @ self.rotation
 
 
 def settle_steps(losses: np.ndarray, tol: float, minimum_value: float = 0.0) -> np.ndarray:

@@ -15,7 +15,7 @@ from torch import nn
 
 from course_lib import optim, training
 from course_lib.data import load_digits
-from course_lib.surfaces import Ravine, Rosenbrock, Saddle
+from course_lib.surfaces import Parabola, Ravine, Rosenbrock, Saddle
 
 
 @pytest.fixture(scope="module")
@@ -352,3 +352,28 @@ def test_best_steps_reports_failure_and_uses_the_minimum_value():
     assert r["steps"] == -1 and r["lr"] is None
     s = training.best_steps(Saddle(), "sgd", [0.1, 0.3], steps=200, tol=1e-3)
     assert s["steps"] > 0  # reaches the value -0.5 of the minima, not 0
+
+
+def test_rotated_surface_gradient_and_hessian_match_autograd():
+    surface = training.Rotated(Rosenbrock(), 30)
+    p = torch.tensor([[0.3, -0.7], [1.1, 0.4]], dtype=torch.float64, requires_grad=True)
+    value = surface.value(p)
+    (grad,) = torch.autograd.grad(value.sum(), p, create_graph=True)
+    torch.testing.assert_close(grad, surface.grad(p.detach()))
+    for i in range(2):
+        hess = torch.autograd.functional.hessian(lambda q: surface.value(q[None])[0], p[i].detach())
+        torch.testing.assert_close(hess, surface.hessian(p[i].detach()))
+    assert float(surface.value([surface.minimum])) == pytest.approx(0.0, abs=1e-12)
+    assert float(surface.value([surface.start])) == pytest.approx(float(Rosenbrock().value([Rosenbrock().start])))
+
+
+def test_rotation_changes_nothing_for_sgd_but_helps_per_coordinate_methods_less():
+    lrs = [0.1, 0.3]
+    plain = training.best_steps(Ravine(), "sgd", lrs, steps=300, tol=1e-3)
+    turned = training.best_steps(training.Rotated(Ravine(), 45), "sgd", lrs, steps=300, tol=1e-3)
+    assert plain["per_lr"].tolist() == turned["per_lr"].tolist()
+    ada = [training.best_steps(s, "adagrad", [1.0, 3.0, 10.0], steps=300, tol=1e-3)["steps"]
+           for s in (Ravine(), training.Rotated(Ravine(), 45))]
+    assert 0 < ada[0] < ada[1]
+    with pytest.raises(ValueError, match="2-D"):
+        training.Rotated(Parabola(), 10)
