@@ -91,8 +91,10 @@ def test_plots_draw_every_optimizer(results):
     surfaces = {"ravine": (Ravine(), 60), "saddle": (Saddle(), 60)}
     race = {(s, n): training.best_steps(surf, training.RULE_NAMES[n], [0.03, 0.3], steps=steps, tol=1e-3)
             for s, (surf, steps) in surfaces.items() for n in NAMES}
-    fig = cw.race_paths_plot(surfaces, race, [0.03, 0.3], NAMES)
+    fig = cw.race_paths_plot(surfaces, race, [0.03, 0.3], NAMES, title="the race")
     assert len(fig.axes) == 2 and len(fig.legends) == 1
+    assert [ax.get_title() for ax in fig.axes] == ["ravine", "saddle"]
+    assert fig.get_suptitle() == "the race"
     plt.close(fig)
 
 

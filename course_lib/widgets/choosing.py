@@ -105,17 +105,17 @@ def race_paths_plot(surfaces: dict, race: dict, lrs: Sequence[float], names: Seq
 
     fig = fig or plt.figure(figsize=(13, 3.6))
     axes = fig.subplots(1, len(surfaces))
-    for ax, (title, (surface, _)) in zip(axes, surfaces.items()):
+    for ax, (name_of_surface, (surface, _)) in zip(axes, surfaces.items()):
         plots.contour(surface, ax=ax, levels=25, log=surface.name == "Rosenbrock")
         for c in ax.collections:
             c.set_alpha(0.35)
         for name in names:
-            r = race[(title, name)]
+            r = race[(name_of_surface, name)]
             if r["lr"] is None:
                 continue
             row = [i for i, v in enumerate(lrs) if np.isclose(v, r["lr"])][0]
             plots.paths(r["runs"], ax=ax, rows=[row], colors=[COLORS[name]], markersize=1.5)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(name_of_surface, fontsize=10)
     handles = [Line2D([], [], color=COLORS[n], marker="o", markersize=3, label=n) for n in names]
     handles.append(Line2D([], [], color="crimson", marker="*", markersize=10, linestyle="none", label="minimum"))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=9)
