@@ -66,6 +66,7 @@ SECTIONS = ("notebooks", "nbval", "book", "widgets", "optim", "runner")
 NOTEBOOK_SECTIONS = ("notebooks", "nbval", "book")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 SUMMARY = re.compile(r"passed|failed|error|succeeded|finished|warning|timed out", re.I)
+PROBLEM = re.compile(r"WARNING|ERROR|^FAILED|Traceback|Missing output|timed out")
 GIB = 1024**3
 MIB = 1024**2
 GOALS = {
@@ -329,8 +330,10 @@ def timed_run(cmd: list[str], cwd: Path, timeout: float) -> dict[str, Any]:
     lines = [line.rstrip() for line in ANSI.sub("", out).splitlines() if line.strip(" =-\t")]
     telling = [line for line in lines if SUMMARY.search(line)]
     summary = (telling or lines or [""])[-1].strip()
+    problems = [line.strip() for line in lines if PROBLEM.search(line)]
+    tail = (problems[:20] + ["..."] + lines[-3:]) if problems else lines[-15:]
     return {"seconds": seconds, "returncode": code, "ok": code == 0, "summary": summary,
-            "tail": lines[-15:] if code != 0 else []}
+            "tail": tail if code != 0 else []}
 
 
 def section_nbval(ws: Workspace, opts) -> dict[str, Any]:
