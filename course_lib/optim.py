@@ -61,6 +61,13 @@ def _add_scaled_ratio_(out: torch.Tensor, a: Hyper, x: torch.Tensor, y: torch.Te
     return out.addcdiv_(x, y, value=a)
 
 
+def _plus_scaled(x: torch.Tensor, a: Hyper, y: torch.Tensor) -> torch.Tensor:
+    """A new tensor ``x + a * y`` (one pass, like torch, when ``a`` is a number)."""
+    if isinstance(a, torch.Tensor):
+        return x + a * y
+    return torch.add(x, y, alpha=a)
+
+
 def _nonzero(a: Hyper) -> bool:
     if isinstance(a, torch.Tensor):
         return bool(torch.any(a != 0))
@@ -107,7 +114,7 @@ def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: Hype
             buf = state["momentum_buffer"] = d_p.detach().clone()
         else:
             _add_scaled_(buf.mul_(momentum), 1 - dampening, d_p)
-        d_p = d_p + momentum * buf if nesterov else buf
+        d_p = _plus_scaled(d_p, momentum, buf) if nesterov else buf
     _add_scaled_(param, -lr, d_p)
 
 
@@ -154,7 +161,7 @@ def rmsprop_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: 
         if "grad_avg" not in state:
             state["grad_avg"] = torch.zeros_like(param)
         grad_avg = state["grad_avg"].lerp_(g, 1 - alpha)
-        avg = (square_avg - grad_avg * grad_avg).sqrt_()
+        avg = _add_scaled_product_(square_avg.clone(), -1.0, grad_avg, grad_avg).sqrt_()
     else:
         avg = square_avg.sqrt()
     avg = avg.add_(eps)

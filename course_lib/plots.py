@@ -103,15 +103,34 @@ def loss_curves(curves: dict[str, Sequence[float]], ax=None, *, log: bool = True
 
 
 _ANIM_ID = re.compile(r"_anim_img([0-9a-f]{32})")
+# matplotlib breaks a frame's base64 into lines ending in a backslash (a JavaScript line continuation)
+_PNG_FRAME = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\\\n]+)")
+
+
+def _palette_png(b64: str, colors: int) -> str:
+    """A base64 PNG frame re-encoded with a palette of ``colors`` colours (a third of the bytes or less)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    raw = base64.b64decode(b64.replace("\\", "").replace("\n", ""))
+    image = Image.open(io.BytesIO(raw)).convert("RGB")
+    image = image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    image.save(buf, format="png", optimize=True)
+    return base64.b64encode(buf.getvalue()).decode()
 
 
 def animation_html(fig, update: Callable[[int], object], frames: int, *, interval: int = 120,
-                   dpi: int = 60, default_mode: str = "once"):
+                   dpi: int = 60, default_mode: str = "once", colors: int = 256):
     """A matplotlib animation as HTML + JavaScript that plays in the page with no kernel.
 
-    ``update(i)`` redraws frame ``i`` on ``fig``. The animation's element ids, random in
-    matplotlib, are replaced by a hash of its frames so re-executing gives identical bytes.
-    Returns an ``IPython.display.HTML`` object; the figure is closed.
+    ``update(i)`` redraws frame ``i`` on ``fig``. PNG frames are re-encoded with a palette of
+    ``colors`` colours (0 keeps them as matplotlib wrote them), which keeps pages light. The
+    animation's element ids, random in matplotlib, are replaced by a hash of its frames so
+    re-executing gives identical bytes. Returns an ``IPython.display.HTML`` object; the figure
+    is closed.
     """
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
@@ -125,6 +144,8 @@ def animation_html(fig, update: Callable[[int], object], frames: int, *, interva
     with mpl.rc_context({"savefig.dpi": dpi}):  # the writer saves frames at savefig.dpi, not the figure's
         html = anim.to_jshtml(default_mode=default_mode)
     plt.close(fig)
+    if colors:
+        html = _PNG_FRAME.sub(lambda m: "data:image/png;base64," + _palette_png(m.group(1), colors), html)
     match = _ANIM_ID.search(html)
     if match:
         digest = hashlib.sha1(html.replace(match.group(1), "").encode()).hexdigest()[:32]

@@ -108,5 +108,5 @@ def test_race_animation_is_small_and_deterministic():
     a = race_animation(frames=3, steps=30).data
     b = race_animation(frames=3, steps=30).data
     assert a == b
-    assert a.count("data:image/jpeg") == 3
+    assert a.count("data:image/png") == 3  # palette PNG frames
     assert len(a) < 200_000

@@ -59,8 +59,13 @@ def lr_batch_widget(data=None, lrs: Sequence[float] = DEFAULT_LRS, batch_sizes: 
 
     Left: validation accuracy against epochs for the chosen pair (bold) and the other learning rates at the
     same batch size (faint). Right: the final validation loss of the whole grid, the chosen pair boxed.
-    ``results`` (from :func:`lr_batch_results`) may be passed to skip the training.
+    ``results`` (from :func:`lr_batch_results`) may be passed to skip the training; without ``data``
+    the course's digits (:func:`course_lib.data.load_digits`) are used.
     """
+    if data is None and results is None:
+        from course_lib.data import load_digits
+
+        data = load_digits()
     results = results if results is not None else lr_batch_results(data, lrs, batch_sizes, epochs=epochs, seed=seed)
     n_train = n_train if n_train is not None else (len(data.train_x) if data is not None else None)
     loss_grid = np.array([[results[(lr, bs)].valid_loss[-1] for lr in lrs] for bs in batch_sizes])
