@@ -107,6 +107,24 @@ _ANIM_ID = re.compile(r"_anim_img([0-9a-f]{32})")
 _PNG_FRAME = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\\\n]+)")
 
 
+# matplotlib's player links Font Awesome 4 from a CDN for its button icons; the course's pages load
+# nothing from outside, so the icons become plain characters that every font has.
+_FA_LINK = re.compile(r"<link[^>]*font-awesome[^>]*>\s*")
+_ICONS = {
+    "fa fa-minus": "\u2212", "fa fa-plus": "+", "fa fa-pause": "\u2016",
+    "fa fa-play": "\u25b6", "fa fa-play fa-flip-horizontal": "\u25c0",
+    "fa fa-fast-backward": "\u23ee", "fa fa-fast-forward": "\u23ed",
+    "fa fa-step-backward": "\u25c1\u2223", "fa fa-step-forward": "\u2223\u25b7",
+}
+
+
+def _plain_icons(html: str) -> str:
+    html = _FA_LINK.sub("", html)
+    for cls, text in _ICONS.items():
+        html = html.replace(f'<i class="{cls}"></i>', f'<span aria-hidden="true">{text}</span>')
+    return html
+
+
 def _palette_png(b64: str, colors: int) -> str:
     """A base64 PNG frame re-encoded with a palette of ``colors`` colours (a third of the bytes or less)."""
     import base64
@@ -127,7 +145,8 @@ def animation_html(fig, update: Callable[[int], object], frames: int, *, interva
     """A matplotlib animation as HTML + JavaScript that plays in the page with no kernel.
 
     ``update(i)`` redraws frame ``i`` on ``fig``. PNG frames are re-encoded with a palette of
-    ``colors`` colours (0 keeps them as matplotlib wrote them), which keeps pages light. The
+    ``colors`` colours (0 keeps them as matplotlib wrote them), which keeps pages light; the
+    player's buttons show plain characters instead of icons from a CDN. The
     animation's element ids, random in matplotlib, are replaced by a hash of its frames so
     re-executing gives identical bytes. Returns an ``IPython.display.HTML`` object; the figure
     is closed.
@@ -144,6 +163,7 @@ def animation_html(fig, update: Callable[[int], object], frames: int, *, interva
     with mpl.rc_context({"savefig.dpi": dpi}):  # the writer saves frames at savefig.dpi, not the figure's
         html = anim.to_jshtml(default_mode=default_mode)
     plt.close(fig)
+    html = _plain_icons(html)
     if colors:
         html = _PNG_FRAME.sub(lambda m: "data:image/png;base64," + _palette_png(m.group(1), colors), html)
     match = _ANIM_ID.search(html)

@@ -21,8 +21,9 @@ IDS = [p.stem for p in NOTEBOOKS]
 
 
 def _solution_lines(nb) -> set[str]:
-    """Every substantial line of solution content: solution-tagged code and anything between the markers."""
-    lines, inside = set(), False
+    """Every substantial line of solution content (solution-tagged code and anything between the markers)
+    that the chapter does not also show outside its solutions (an exercise may quote a line of set-up)."""
+    lines, other, inside = set(), [], False
     for cell in nb.cells:
         if cell.cell_type == "markdown" and _START.search(cell.source):
             inside = True
@@ -32,7 +33,10 @@ def _solution_lines(nb) -> set[str]:
             continue
         if inside or "solution" in cell.metadata.get("tags", []):
             lines |= {ln.strip() for ln in cell.source.splitlines() if len(ln.strip()) >= 25}
-    return lines
+        else:
+            other.append(cell.source)
+    shown = "\n".join(other)
+    return {ln for ln in lines if ln not in shown}
 
 
 def _toy():
