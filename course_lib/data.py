@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from course_lib.validation import check_int
+
 __all__ = [
     "TEMPERATURES",
     "temperatures",
@@ -51,13 +53,6 @@ def temperatures() -> np.ndarray:
     return TEMPERATURES.copy()
 
 
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value} (expected {name} >= {minimum})")
-    return int(value)
-
 
 def _check_real(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -74,7 +69,7 @@ def sin_samples(n: int = 20, low: float = -5.0, high: float = 5.0) -> tuple[torc
     As in the source: ``x = torch.linspace(low, high, n).reshape(1, n)`` and ``y = torch.sin(x)``,
     both float32 of shape ``(1, n)`` (one row, ``n`` columns).
     """
-    n = _check_int(n, "n", 1)
+    n = check_int(n, "n", 1)
     low = _check_real(low, "low")
     high = _check_real(high, "high")
     if not low < high:
@@ -103,8 +98,8 @@ def noisy_line(
     :math:`\varepsilon_i \sim \mathcal N(0, \text{noise}^2)` drawn from
     ``np.random.default_rng(seed)``. Returns float64 arrays ``x`` and ``y`` of shape ``(n,)``.
     """
-    n = _check_int(n, "n", 1)
-    seed = _check_int(seed, "seed", 0)
+    n = check_int(n, "n", 1)
+    seed = check_int(seed, "seed", 0)
     noise = _check_real(noise, "noise")
     if noise < 0:
         raise ValueError(f"Invalid noise: {noise} (expected noise >= 0)")
@@ -303,7 +298,7 @@ def load_digits(
         raise TypeError(f"valid_fraction must be a real number, got {type(valid_fraction).__name__}")
     if not 0 < valid_fraction < 1:
         raise ValueError(f"Invalid valid_fraction: {valid_fraction} (expected 0 < valid_fraction < 1)")
-    seed = _check_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0)
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
 

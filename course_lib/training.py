@@ -17,7 +17,6 @@ matplotlib nor ipywidgets.
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from torch import nn
 
 from course_lib import optim
 from course_lib.surfaces import Surface
+from course_lib.validation import check_int
 
 __all__ = [
     "DataLoader", "init_params", "mnist_loss", "batch_accuracy", "evaluate", "validate_epoch",
@@ -38,13 +38,6 @@ __all__ = [
     "settle_steps", "best_steps", "Rotated",
 ]
 
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value} (expected {name} >= {minimum})")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- data
@@ -67,9 +60,9 @@ class DataLoader:
         if len(x) == 0:
             raise ValueError("the data set is empty")
         self.x, self.y = x, y
-        self.batch_size = _check_int(batch_size, "batch_size", 1)
+        self.batch_size = check_int(batch_size, "batch_size", 1)
         self.shuffle = bool(shuffle)
-        self.seed = _check_int(seed, "seed", 0)
+        self.seed = check_int(seed, "seed", 0)
         self.generator = torch.Generator().manual_seed(self.seed)
 
     def __len__(self) -> int:
@@ -194,7 +187,7 @@ def constant_lr() -> Callable[[int], float]:
 def step_decay(step_size: int, gamma: float = 0.1) -> Callable[[int], float]:
     r"""Multiply the learning rate by ``gamma`` every ``step_size`` epochs: :math:`\gamma^{\lfloor e/s\rfloor}`
     (``torch.optim.lr_scheduler.StepLR``)."""
-    step_size = _check_int(step_size, "step_size", 1)
+    step_size = check_int(step_size, "step_size", 1)
     if not 0 < gamma <= 1:
         raise ValueError(f"Invalid gamma: {gamma} (expected 0 < gamma <= 1)")
     return lambda epoch: gamma ** (epoch // step_size)
@@ -251,8 +244,8 @@ def fit(model: nn.Module | Callable, opt, train, valid, epochs: int, batch_size:
     multiplies every group's initial learning rate at the start of each epoch, as
     ``torch.optim.lr_scheduler.LambdaLR`` does. ``progress=True`` draws a :func:`progress_bar`.
     """
-    epochs = _check_int(epochs, "epochs", 0)
-    batch_size = _check_int(batch_size, "batch_size", 1)
+    epochs = check_int(epochs, "epochs", 0)
+    batch_size = check_int(batch_size, "batch_size", 1)
     train_dl = _loader(train, batch_size, True, seed)
     valid_dl = _loader(valid, max(batch_size, 256), False, 0)
     base_lrs = [group["lr"] for group in opt.param_groups]
@@ -325,9 +318,9 @@ RULE_NAMES = {"SGD": "sgd", "Momentum": "momentum", "Nesterov": "nesterov", "Ada
 def make_model(hidden: int = 0, seed: int = 0, n_in: int = 28 * 28) -> nn.Module:
     """``nn.Linear(n_in, 1)``, or with ``hidden > 0`` the net ``Linear(n_in, hidden) → ReLU → Linear(hidden, 1)``,
     initialised by torch's default rule from ``seed`` (the global random state is left as it was)."""
-    hidden = _check_int(hidden, "hidden", 0)
+    hidden = check_int(hidden, "hidden", 0)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_check_int(seed, "seed", 0))
+        torch.manual_seed(check_int(seed, "seed", 0))
         if hidden == 0:
             return nn.Linear(n_in, 1)
         return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 1))
@@ -394,7 +387,7 @@ def train_grid(data, optimizer: str | Callable, lrs: Sequence[float], *, hidden:
     the stacked weights with a per-net learning-rate tensor. The nets never interact, so each
     history equals its :func:`train_run` up to float32 rounding of the batched products.
     """
-    epochs = _check_int(epochs, "epochs", 0)
+    epochs = check_int(epochs, "epochs", 0)
     factory = OPTIMIZERS[optimizer] if isinstance(optimizer, str) else optimizer
     lrs = [float(lr) for lr in lrs]
     if not lrs or any(not lr >= 0 for lr in lrs):

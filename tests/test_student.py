@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
@@ -12,7 +11,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from tools.nbcheck import book_notebooks
-from tools.run_notebooks import kernel_env
+from tools.run_notebooks import kernel_environment
 from tools.student import _END, _START, defined_names, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,13 +72,8 @@ def test_student_edition_of_a_toy_notebook():
 def _run(nb, path: Path):
     client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(path)}})
-    old = dict(os.environ)
-    os.environ.update(kernel_env())
-    try:
+    with kernel_environment():
         client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
     return nb
 
 

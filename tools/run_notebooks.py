@@ -15,6 +15,7 @@ Executing twice gives byte-identical files.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -40,6 +41,18 @@ def kernel_env() -> dict[str, str]:
     env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
                 "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     return env
+
+
+@contextlib.contextmanager
+def kernel_environment():
+    """Kernels started inside this block get :func:`kernel_env` (they inherit the parent's environment)."""
+    old_env = dict(os.environ)
+    os.environ.update(kernel_env())
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
 
 
 def normalise(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
@@ -83,13 +96,8 @@ def execute(path: Path, timeout: int = 900) -> float:
         coalesce_streams=True,
         allow_errors=False,
     )
-    old_env = dict(os.environ)
-    os.environ.update(kernel_env())
-    try:
+    with kernel_environment():
         client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old_env)
     elapsed = time.perf_counter() - start
     nb = normalise(nb, path.stem)
     nbformat.validate(nb)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["ExerciseNotDone", "NotDone", "exercise_stub", "require_done", "report", "ratio_hint"]
+__all__ = ["ExerciseNotDone", "NotDone", "exercise_stub", "require_done", "report", "ratio_hint", "call_answer"]
 
 
 class ExerciseNotDone(RuntimeError):
@@ -53,6 +53,30 @@ def require_done(*answers) -> None:
     for a in answers:
         if isinstance(a, NotDone):
             a()
+
+
+def call_answer(fn, *args, name: str | None = None):
+    """Call a student's function: ``(float64 NumPy array, None)``, or ``(None, what went wrong)``.
+
+    Any error of the student's code becomes a sentence for the feedback; a placeholder's
+    :class:`ExerciseNotDone` is raised on. Tensors are detached and converted.
+    """
+    import numpy as np
+
+    who = f"your `{name}`" if name else "calling it"
+    try:
+        out = fn(*args)
+    except ExerciseNotDone:
+        raise
+    except Exception as err:  # noqa: BLE001 - a student's function may fail in any way: say how
+        return None, f"{who} raised {type(err).__name__}: {err}"
+    try:
+        if hasattr(out, "detach"):
+            out = out.detach().cpu().numpy()
+        return np.asarray(out, dtype=np.float64), None
+    except (TypeError, ValueError, RuntimeError):
+        what = f"your `{name}`" if name else "it"
+        return None, f"{what} returned {type(out).__name__}, not a number or an array of numbers"
 
 
 def report(problems: Iterable[str], success: str) -> bool:

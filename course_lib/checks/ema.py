@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from course_lib.checks import ratio_hint, report, require_done
+from course_lib.checks import call_answer, ratio_hint, report, require_done
 from course_lib.ema import ema
 
 __all__ = ["check_my_ema", "check_ninety_percent", "check_debias", "check_lag"]
@@ -18,16 +18,11 @@ __all__ = ["check_my_ema", "check_ninety_percent", "check_debias", "check_lag"]
 _PROBE = np.array([2.0, -1.0, 4.0, 0.5, 3.0, 3.0, -2.0, 1.5])
 
 
+
 def _call(fn, *args):
-    try:
-        out = fn(*args)
-    except Exception as err:  # a student's function may fail in any way: say how
-        return None, f"calling it raised {type(err).__name__}: {err}"
-    try:
-        arr = np.asarray(out, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        return None, f"it returned {type(out).__name__}, not a sequence of numbers"
-    return arr, None
+    """:func:`call_answer` as a flat array."""
+    got, err = call_answer(fn, *args)
+    return (None, err) if err else (got.ravel(), None)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from course_lib.checks import report, require_done
+from course_lib.checks import call_answer, report, require_done
 from course_lib.data import noisy_line
 from course_lib.gd import minibatch_epoch, mse_grad
 from course_lib.surfaces import LinearRegressionMSE
@@ -25,19 +25,11 @@ from course_lib.surfaces import LinearRegressionMSE
 __all__ = ["check_mse_gradient", "check_largest_stable_lr", "check_minibatch_epoch"]
 
 
+
 def _call(fn, *args):
-    """Call a student's function; return ``(float64 array, None)`` or ``(None, what went wrong)``."""
-    try:
-        out = fn(*args)
-    except Exception as err:  # a student's function may fail in any way: say how
-        return None, f"calling it raised {type(err).__name__}: {err}"
-    try:
-        if hasattr(out, "detach"):
-            out = out.detach().cpu().numpy()
-        arr = np.asarray(out, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        return None, f"it returned {type(out).__name__}, not an array of numbers"
-    return arr, None
+    """:func:`call_answer` as a flat array."""
+    got, err = call_answer(fn, *args)
+    return (None, err) if err else (got.ravel(), None)
 
 
 def _same(a, b, rtol: float = 1e-7) -> bool:

@@ -11,7 +11,7 @@ import math
 import torch
 
 from course_lib import losses as L
-from course_lib.checks import ratio_hint, report, require_done
+from course_lib.checks import call_answer, ratio_hint, report, require_done
 
 __all__ = ["check_mse", "check_bce_by_hand", "check_huber", "check_best_constants",
            "BCE_SAMPLE", "CONSTANT_DATA"]
@@ -30,17 +30,9 @@ def _cases(seed: int = 7):
 
 
 def _call(fn, name: str, *args):
-    """``fn(*args)`` as a float64 tensor, or ``(None, problem)`` if it raised or returned junk."""
-    try:
-        out = fn(*args)
-    except Exception as err:  # noqa: BLE001 - any error of the student's code becomes a hint
-        if type(err).__name__ == "ExerciseNotDone":
-            raise
-        return None, f"your `{name}` raised {type(err).__name__}: {err}"
-    try:
-        return torch.as_tensor(out, dtype=torch.float64), None
-    except (TypeError, ValueError, RuntimeError):
-        return None, f"your `{name}` returned a {type(out).__name__}, not a number or tensor"
+    """:func:`call_answer` as a float64 tensor."""
+    got, err = call_answer(fn, *args, name=name)
+    return (None, err) if err else (torch.as_tensor(got), None)
 
 
 def _hint(name: str, got: float, want: float, rtol: float = 1e-6) -> str:
