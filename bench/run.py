@@ -53,10 +53,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-# The Makefile's environment, before torch and matplotlib are imported.
-for _key, _value in {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-                     "MPLBACKEND": "Agg"}.items():
+# The Makefile's environment, before torch and matplotlib are imported. This process draws the widgets'
+# frames headless (Agg); the kernels it starts keep their own inline backend (see subprocess_env).
+for _key, _value in {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}.items():
     os.environ.setdefault(_key, _value)
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -312,7 +315,8 @@ def section_notebooks(ws: Workspace, opts) -> dict[str, Any]:
 
 def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"})
+    env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"})
+    env.pop("MPLBACKEND", None)  # as in the Makefile: nbval's kernels must draw with the inline backend
     return env
 
 
