@@ -87,15 +87,19 @@ def heavy_ball_rate(lr, momentum, eigenvalues) -> np.ndarray | float:
     the roots are real and :math:`\sqrt\beta` when they are complex. ``lr`` and ``momentum``
     broadcast against each other; :math:`\beta = 0` gives :func:`gd_rate`.
     """
+    b, al = _broadcast(lr, momentum, eigenvalues)
+    out = _radius(1.0 + b - al, b).max(axis=-1)
+    return float(out) if out.ndim == 0 else out
+
+
+def _broadcast(lr, momentum, eigenvalues) -> tuple[np.ndarray, np.ndarray]:
+    """``(beta, lr * lambda)`` broadcast to ``(..., n_eigenvalues)``; momentum checked."""
     lam = _eigenvalues(eigenvalues)
-    lr_arr = np.asarray(lr, dtype=np.float64)
     beta = np.asarray(momentum, dtype=np.float64)
     if (beta < 0).any():
         raise ValueError(f"Invalid momentum: {beta.min()} (expected >= 0)")
-    lr_b, beta_b = np.broadcast_arrays(lr_arr, beta)
-    b = beta_b[..., None]
-    out = _radius(1.0 + b - lr_b[..., None] * lam, b).max(axis=-1)
-    return float(out) if out.ndim == 0 else out
+    lr_b, beta_b = np.broadcast_arrays(np.asarray(lr, dtype=np.float64), beta)
+    return beta_b[..., None], lr_b[..., None] * lam
 
 
 def _radius(a: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -113,13 +117,7 @@ def nesterov_rate(lr, momentum, eigenvalues) -> np.ndarray | float:
     with trace :math:`1 + \beta - \alpha\lambda(1 + \beta)` and determinant :math:`\beta(1 - \alpha\lambda)`;
     the rate is the largest modulus of its eigenvalues over :math:`\lambda`.
     """
-    lam = _eigenvalues(eigenvalues)
-    lr_arr = np.asarray(lr, dtype=np.float64)
-    beta = np.asarray(momentum, dtype=np.float64)
-    if (beta < 0).any():
-        raise ValueError(f"Invalid momentum: {beta.min()} (expected >= 0)")
-    lr_b, beta_b = np.broadcast_arrays(lr_arr, beta)
-    b, al = beta_b[..., None], lr_b[..., None] * lam
+    b, al = _broadcast(lr, momentum, eigenvalues)
     out = _radius(1.0 + b - al * (1.0 + b), b * (1.0 - al)).max(axis=-1)
     return float(out) if out.ndim == 0 else out
 
