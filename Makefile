@@ -30,6 +30,7 @@ book: env
 
 lint: env
 	$(VENV)/bin/ruff check course_lib tests tools bench book
+	$(VENV)/bin/ruff format --check book
 
 unit: env
 	$(PY) -m pytest -q -n 2 --dist loadscope tests
