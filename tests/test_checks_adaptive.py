@@ -7,7 +7,6 @@ import math
 import pytest
 import torch
 
-from course_lib.checks import ExerciseNotDone, NotDone
 from course_lib.checks.adaptive import check_adagrad_steps, check_adam_first_step, check_rmsprop_step
 
 
@@ -99,7 +98,7 @@ def test_adam_first_step_sign_is_not_held_against_you(capsys):
     ((WITH, 1e-3 * 0.05 / 0.00025), "SQUARE ROOT"),
     ((WITH, 2 * WITHOUT), "factor of 2"),
     ((1e-3 * 0.5 / 0.25, WITHOUT), "SQUARE ROOT of v̂"),
-    (("fast", WITHOUT), "single number"),
+    (("fast", WITHOUT), "give a number"),
 ])
 def test_adam_first_step_slips(answers, words, capsys):
     ok, out = run(check_adam_first_step, *answers, capsys=capsys)
@@ -131,12 +130,3 @@ def test_adagrad_steps_slips(answer, words, capsys):
 
 
 # --- stubs ---------------------------------------------------------------------------------------
-
-
-def test_stubs_raise_not_done():
-    with pytest.raises(ExerciseNotDone):
-        check_rmsprop_step(NotDone("my_rmsprop_step"))
-    with pytest.raises(ExerciseNotDone):
-        check_adam_first_step(NotDone("with_correction"), 0.1)
-    with pytest.raises(ExerciseNotDone):
-        check_adagrad_steps(NotDone("steps"))

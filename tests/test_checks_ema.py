@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib.checks import ExerciseNotDone, NotDone
 from course_lib.checks.ema import check_debias, check_lag, check_my_ema, check_ninety_percent
 
 
@@ -67,7 +66,7 @@ def test_ninety_percent(capsys):
 
 @pytest.mark.parametrize("answer, words", [
     (21, "round the other way"), (10, "effective window"), (21.85, "whole number"), (5, "solve"),
-    (-3, "negative"), ("many", "number of values"),
+    (-3, "negative"), ("many", "give a number"),
 ])
 def test_ninety_percent_slips(answer, words, capsys):
     ok, out = run(check_ninety_percent, answer, capsys)
@@ -118,9 +117,3 @@ def test_lag_slips(answer, words, capsys):
 
 
 # --- stubs ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("check", [check_my_ema, check_ninety_percent, check_debias, check_lag])
-def test_stub_raises_not_done(check):
-    with pytest.raises(ExerciseNotDone):
-        check(NotDone("answer"))

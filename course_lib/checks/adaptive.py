@@ -10,7 +10,8 @@ import math
 
 import torch
 
-from course_lib.checks import ratio_hint, report, require_done
+from course_lib.checks.core import AnswerError, ExerciseNotDone, _numeric, as_number, exercise_check, ratio_hint, report
+from course_lib.checks.registry import exercise
 from course_lib.optim import rmsprop_update
 
 __all__ = ["check_rmsprop_step", "check_adam_first_step", "check_adagrad_steps"]
@@ -43,23 +44,30 @@ _RMSPROP_HINTS = {
 }
 
 
-def check_rmsprop_step(my_rmsprop_step) -> bool:
+@exercise_check("adaptive-rmsprop-step")
+def check_rmsprop_step(my_rmsprop_step):
     r"""``my_rmsprop_step(theta, g, v, lr, alpha, eps)`` must return ``(theta_new, v_new)`` of one RMSProp step.
 
     Compared with :func:`course_lib.optim.rmsprop_update` (itself proven equal to ``torch.optim.RMSprop``).
     """
-    require_done(my_rmsprop_step)
     gen = torch.Generator().manual_seed(6)
     theta = torch.randn(5, generator=gen, dtype=torch.float64)
     g = torch.randn(5, generator=gen, dtype=torch.float64)
     v = torch.rand(5, generator=gen, dtype=torch.float64) * 0.5
     lr, alpha, eps = 0.05, 0.9, 1e-2  # a large eps, so that its place shows
+    where = f"tensors of 5 numbers with lr = {lr}, alpha = {alpha}, eps = {eps}"
+    if not callable(my_rmsprop_step):
+        raise AnswerError(f"`my_rmsprop_step` should be a function, got a {type(my_rmsprop_step).__name__}")
     try:
         out = my_rmsprop_step(theta.clone(), g.clone(), v.clone(), lr, alpha, eps)
-        got_theta, got_v = (torch.as_tensor(x, dtype=torch.float64) for x in out)
-    except Exception as err:  # a student's function may fail in any way: say how
-        return report([f"calling my_rmsprop_step(theta, g, v, lr, alpha, eps) failed: {type(err).__name__}: {err}"
-                       " (it must return the pair (theta_new, v_new))"], "")
+    except ExerciseNotDone:
+        raise
+    except Exception as err:  # noqa: BLE001 - a student's function may fail in any way: say how
+        return report([f"your `my_rmsprop_step` raised {type(err).__name__} on {where}: {err}"], "")
+    try:
+        got_theta, got_v = (torch.as_tensor(_numeric(x, "my_rmsprop_step"), dtype=torch.float64) for x in out)
+    except (TypeError, ValueError):
+        raise AnswerError("`my_rmsprop_step` must return the pair (theta_new, v_new)") from None
     want_theta, state = theta.clone(), {"square_avg": v.clone(), "step": 7}
     rmsprop_update(want_theta, g, state, lr=lr, alpha=alpha, eps=eps)
     want_v = state["square_avg"]
@@ -80,18 +88,17 @@ def check_rmsprop_step(my_rmsprop_step) -> bool:
     return report(problems, "")
 
 
-def check_adam_first_step(with_correction, without_correction) -> bool:
-    r"""The size of Adam's first step, :math:`|\theta_1 - \theta_0|`, for ``lr = 0.001``, default betas and eps,
-    and a first gradient :math:`g_1 = 0.5`: with the bias correction (torch's Adam) and without it."""
-    require_done(with_correction, without_correction)
-    lr, b1, b2, eps, g = 1e-3, 0.9, 0.999, 1e-8, 0.5
+@exercise_check("adaptive-adam-first-step")
+def check_adam_first_step(with_correction, without_correction):
+    r"""The size of Adam's first step, :math:`|\theta_1 - \theta_0|`, for the registry's ``lr``, betas, eps
+    and first gradient: with the bias correction (torch's Adam) and without it."""
+    ex = exercise("adaptive-adam-first-step").inputs
+    lr, b1, b2, eps, g = ex["lr"], ex["beta1"], ex["beta2"], ex["eps"], ex["grad"]
     m, v = (1 - b1) * g, (1 - b2) * g * g
     want_with = lr * (m / (1 - b1)) / (math.sqrt(v / (1 - b2)) + eps)
     want_without = lr * m / (math.sqrt(v) + eps)
-    try:
-        got_with, got_without = float(with_correction), float(without_correction)
-    except (TypeError, ValueError):
-        return report(["give each step size as a single number"], "")
+    got_with = as_number(with_correction, "with_correction")
+    got_without = as_number(without_correction, "without_correction")
     close = lambda a, b: math.isclose(a, b, rel_tol=1e-4)  # noqa: E731
     problems = []
     if close(got_with, want_without) and close(got_without, want_with):
@@ -117,22 +124,21 @@ def check_adam_first_step(with_correction, without_correction) -> bool:
                             "is several times larger")
 
 
-def check_adagrad_steps(answer) -> bool:
-    r"""With a constant gradient :math:`g = 2` and ``lr = 1`` (``eps`` negligible), the step :math:`t` at which
-    AdaGrad's step :math:`|\theta_t - \theta_{t-1}|` has shrunk to 0.01."""
-    require_done(answer)
-    want = 10_000  # |step_t| = lr * |g| / sqrt(t g^2) = lr / sqrt(t)
-    try:
-        got = float(answer)
-    except (TypeError, ValueError):
-        return report([f"give a number of steps, not {type(answer).__name__}"], "")
+@exercise_check("adaptive-adagrad-decay")
+def check_adagrad_steps(answer):
+    r"""With a constant gradient ``grad`` and learning rate ``lr`` (``eps`` negligible), the step :math:`t` at which
+    AdaGrad's step :math:`|\theta_t - \theta_{t-1}|` has shrunk to ``step`` (the registry's numbers)."""
+    ex = exercise("adaptive-adagrad-decay").inputs
+    lr, g, step = ex["lr"], ex["grad"], ex["step"]
+    want = round((lr / step) ** 2)  # |step_t| = lr * |g| / sqrt(t g^2) = lr / sqrt(t)
+    got = as_number(answer, "adagrad_steps")
     problems = []
     if got != want:
-        if got == 100:
-            problems.append("the step shrinks like 1/√t, not 1/t: solve 1/√t = 0.01 for t")
-        elif got == 2_500:
+        if math.isclose(got, lr / step):
+            problems.append(f"the step shrinks like 1/√t, not 1/t: solve lr/√t = {step:g} for t")
+        elif math.isclose(got, want / g**2):
             problems.append("g appears both above (g) and below (√(t g²)) the fraction line: does it cancel?")
-        elif got == 40_000:
+        elif math.isclose(got, want * g**2):
             problems.append("the sum under the root is t·g², so |g| cancels from the step size")
         elif got in (want - 1, want + 1):
             problems.append("off by one: the first step is t = 1, with s_1 = g²")

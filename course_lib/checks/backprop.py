@@ -1,6 +1,6 @@
 """Checks for the exercises of the chapter on backpropagation (``book/03_backpropagation.ipynb``).
 
-Each check compares a student's answer with :mod:`course_lib.backprop` on the seed's 2-2-2
+Each check compares a student's answer with :mod:`course_lib.backprop` on the chapter's 2-2-2
 network and names the typical slip (a factor of 2, a sign, one output path instead of two, one
 neuron's share of a shared bias) without printing the right value.
 """
@@ -11,13 +11,13 @@ import math
 from collections.abc import Callable
 
 from course_lib import backprop as bp
-from course_lib.checks import ratio_hint, report, require_done
+from course_lib.checks.core import ExerciseNotDone, as_number, exercise_check, ratio_hint, report
 
 __all__ = ["check_dw6", "check_dw2", "check_db1", "check_gradient_checker"]
 
 
 def _parts() -> dict[str, float]:
-    """The seed network's forward values and deltas (dL/dnet of every neuron) and each path of dw2."""
+    """The chapter network's forward values and deltas (dL/dnet of every neuron) and each path of dw2."""
     (w5, w6, w7, w8), (i1, i2), (t1, t2) = bp.SEED["w"][4:], bp.SEED["i"], bp.SEED["target"]
     f = bp.forward()
     h1, h2, o1, o2 = f["h1"], f["h2"], f["o1"], f["o2"]
@@ -35,24 +35,16 @@ def _close(a: float, b: float, rtol: float = 1e-6) -> bool:
     return math.isclose(a, b, rel_tol=rtol, abs_tol=1e-12)
 
 
-def _number(answer, name: str) -> float | str:
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return f"{name} should be a number (a float), got {type(answer).__name__}"
-    return value
 
 
-def check_dw6(answer) -> bool:
-    r"""Exercise: :math:`\partial L/\partial w_6` of the seed's network, by hand."""
-    require_done(answer)
-    value = _number(answer, "dw6")
-    if isinstance(value, str):
-        return report([value], "")
+@exercise_check("bp-dw6")
+def check_dw6(answer):
+    r"""Exercise: :math:`\partial L/\partial w_6` of the chapter's network, by hand."""
+    value = as_number(answer, "dw6")
     p, g = _parts(), bp.gradients()
     expected = g["w6"]
     if _close(value, expected):
-        return report([], f"dL/dw6 = {value:.9f} is right: the output delta of o1 times the input h2 that w6 carries")
+        return report([], "your dL/dw6 is right: the output delta of o1 times the input h2 that w6 carries")
     if _close(value, g["w5"]):
         hint = "w6 carries h2 (not h1) into o1: the last factor, d net_o1 / d w6, is h2"
     elif _close(value, g["w8"]):
@@ -68,16 +60,14 @@ def check_dw6(answer) -> bool:
     return report([hint], "")
 
 
-def check_dw2(answer) -> bool:
+@exercise_check("bp-dw2")
+def check_dw2(answer):
     r"""Exercise: :math:`\partial L/\partial w_2`, through both output paths."""
-    require_done(answer)
-    value = _number(answer, "dw2")
-    if isinstance(value, str):
-        return report([value], "")
+    value = as_number(answer, "dw2")
     p, g = _parts(), bp.gradients()
     expected = g["w2"]
     if _close(value, expected):
-        return report([], f"dL/dw2 = {value:.9f} is right: both paths through h1 (via o1 and via o2) added")
+        return report([], "your dL/dw2 is right: both paths through h1 (via o1 and via o2) added")
     if _close(value, p["dw2_via_o1"]) or _close(value, p["dw2_via_o2"]):
         hint = "you followed only one output path: h1 feeds both o1 and o2, so add the two paths' products"
     elif _close(value, p["dw2_via_o1"] - p["dw2_via_o2"]) or _close(value, p["dw2_via_o2"] - p["dw2_via_o1"]):
@@ -93,16 +83,14 @@ def check_dw2(answer) -> bool:
     return report([hint], "")
 
 
-def check_db1(answer) -> bool:
+@exercise_check("bp-db1")
+def check_db1(answer):
     r"""Exercise: :math:`\partial L/\partial b_1` of the hidden layer's shared bias."""
-    require_done(answer)
-    value = _number(answer, "db1")
-    if isinstance(value, str):
-        return report([value], "")
+    value = as_number(answer, "db1")
     p, g = _parts(), bp.gradients()
     expected = g["b1"]
     if _close(value, expected):
-        return report([], f"dL/db1 = {value:.9f} is right: a shared bias collects the deltas of every neuron it feeds")
+        return report([], "your dL/db1 is right: a shared bias collects the deltas of every neuron it feeds")
     if _close(value, p["d_h1"]) or _close(value, p["d_h2"]):
         hint = "b1 is shared: it enters net_h1 AND net_h2, so it collects from every neuron that uses it"
     elif _close(value, expected / 2):
@@ -118,24 +106,27 @@ def _cubic(p):
     return p[0] ** 3 + p[1] ** 2 * p[0]
 
 
-def check_gradient_checker(checker: Callable) -> bool:
+@exercise_check("bp-grad-check")
+def check_gradient_checker(checker: Callable):
     r"""Exercise: ``checker(f, params, eps)`` returns the central differences of ``f``, one per parameter.
 
     :math:`(f(\theta + \epsilon e_k) - f(\theta - \epsilon e_k)) / 2\epsilon`, with ``params`` left unchanged.
 
     Tried on :math:`f(p) = p_0^3 + p_1^2 p_0` at (1, 2) (central differences are exact there to
-    about 1e-10; forward differences are off by about 1e-6) and on the seed network's loss.
+    about 1e-10; forward differences are off by about 1e-6) and on the chapter network's loss.
     """
-    require_done(checker)
     if not callable(checker):
         return report([f"grad_check should be a function, got {type(checker).__name__}"], "")
     problems = []
     params = [1.0, 2.0]
     before = list(params)
     try:
-        got = [float(v) for v in checker(_cubic, params, 1e-5)]
-    except Exception as exc:  # the student's code: report what went wrong, do not crash the check
-        return report([f"calling grad_check(f, [1.0, 2.0], 1e-5) raised {type(exc).__name__}: {exc}"], "")
+        got = [as_number(v, "each entry of grad_check's result") for v in checker(_cubic, params, 1e-5)]
+    except ExerciseNotDone:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the student's code: report what went wrong, do not crash the check
+        return report([f"your `grad_check` raised {type(exc).__name__} on (f = p0³ + p1² p0, params = [1.0, 2.0], "
+                       f"eps = 1e-5): {exc}"], "")
     if params != before:
         problems.append("grad_check changed the params list it was given: nudge a copy, or put each value back")
     exact = [3 * 1.0**2 + 2.0**2, 2 * 2.0 * 1.0]
@@ -161,7 +152,11 @@ def check_gradient_checker(checker: Callable) -> bool:
         def seed_loss(p):
             return bp.loss(bp.forward(p[:8], p[8:]))
 
-        net = [float(v) for v in checker(seed_loss, seed, 1e-6)]
+        try:
+            net = [as_number(v, "each entry of grad_check's result") for v in checker(seed_loss, seed, 1e-6)]
+        except Exception as exc:  # noqa: BLE001
+            return report([f"your `grad_check` raised {type(exc).__name__} on the 2-2-2 network's loss "
+                           f"(12 parameters, eps = 1e-6): {exc}"], "")
         ref = bp.gradients()
         for name, a in zip(bp.PARAM_NAMES, net):
             if not math.isclose(a, ref[name], rel_tol=1e-5, abs_tol=1e-9):

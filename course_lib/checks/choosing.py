@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from course_lib.checks import report, require_done
+from course_lib.checks.core import AnswerError, ExerciseNotDone, as_array, as_int, exercise_check, report
+from course_lib.checks.registry import exercise
 from course_lib.surfaces import Ravine
 from course_lib.training import RULE_NAMES, best_steps, settle_steps
 
 __all__ = ["check_settle_steps", "check_step_lr", "check_steep_ravine", "STEEP_RAVINE"]
 
-#: The set-up of the steep-ravine exercise: the surface, the optimizers, the grid, the budget, the tolerance.
-STEEP_RAVINE = {"kappa": 100.0, "optimizers": ("SGD", "Nesterov", "RMSProp", "Adam"),
-                "lrs": tuple(10 ** (k / 2) for k in range(-8, 5)), "steps": 400, "tol": 1e-3}
+#: The set-up of the steep-ravine exercise (from the registry): the surface, the optimizers, the grid, the
+#: budget, the tolerance.
+STEEP_RAVINE = exercise("choosing-steep-ravine").inputs
 
 
 def _first_hit(losses, tol):
@@ -21,9 +22,20 @@ def _first_hit(losses, tol):
     return np.where(within.any(axis=1), within.argmax(axis=1), -1)
 
 
-def check_settle_steps(fn) -> bool:
+def _run(fn, name: str, on: str, *args):
+    if not callable(fn):
+        raise AnswerError(f"`{name}` should be a function, got a {type(fn).__name__}")
+    try:
+        return fn(*args)
+    except ExerciseNotDone:
+        raise
+    except Exception as err:  # noqa: BLE001 - a student's function may raise anything
+        raise AnswerError(f"your `{name}` raised {type(err).__name__} on {on}: {err}") from None
+
+
+@exercise_check("choosing-settle-steps")
+def check_settle_steps(fn):
     """``fn(losses, tol)``: for each row, the first step from which the loss stays within ``tol`` of 0."""
-    require_done(fn)
     losses = np.array([
         [4.0, 1.0, 0.05, 0.002, 0.0005, 0.0001, 0.00002],    # settles at 3
         [4.0, 0.0005, 0.3, 0.1, 0.0008, 0.0004, 0.0002],     # touches at 1, leaves, settles at 4
@@ -33,10 +45,12 @@ def check_settle_steps(fn) -> bool:
     ])
     tol = 1e-3
     expected = settle_steps(losses, tol)
-    try:
-        got = np.asarray(fn(losses.copy(), tol)).astype(int).ravel()
-    except Exception as err:  # noqa: BLE001 - a student's function may raise anything
-        return report([f"your function raised {type(err).__name__}: {err}"], "")
+    out = _run(fn, "steps_to_settle", "losses of shape (5, 7) with tol = 0.001 (NaN rows included)",
+               losses.copy(), tol)
+    got = as_array(out, "the steps your function returns").ravel()
+    if not np.all(got == np.round(got)):
+        raise AnswerError("the steps your function returns should be whole numbers")
+    got = got.astype(int)
     if got.shape != expected.shape:
         return report([f"return one step per row: {len(expected)} numbers for {len(expected)} runs"], "")
     problems = []
@@ -56,9 +70,9 @@ def check_settle_steps(fn) -> bool:
     return report(problems, "settle steps are right: touching the tolerance is not enough, staying is")
 
 
-def check_step_lr(fn) -> bool:
+@exercise_check("choosing-step-lr")
+def check_step_lr(fn):
     """``fn(lr0, epoch, step_size, gamma)``: the learning rate of ``torch.optim.lr_scheduler.StepLR`` at ``epoch``."""
-    require_done(fn)
     lr0, step_size, gamma = 0.8, 4, 0.5
     p = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([p], lr=lr0)
@@ -68,10 +82,8 @@ def check_step_lr(fn) -> bool:
         expected.append(opt.param_groups[0]["lr"])
         opt.step()
         sched.step()
-    try:
-        got = [float(fn(lr0, e, step_size, gamma)) for e in range(12)]
-    except Exception as err:  # noqa: BLE001
-        return report([f"your function raised {type(err).__name__}: {err}"], "")
+    got = [float(as_array(_run(fn, "step_lr", f"(lr0 = {lr0}, epoch = {e}, step_size = {step_size}, gamma = {gamma})",
+                               lr0, e, step_size, gamma), "step_lr's result", shape=(1,))[0]) for e in range(12)]
     problems = []
     if not np.allclose(got, expected, rtol=1e-9):
         if np.allclose(got, [lr0 * gamma ** ((e + 1) // step_size) for e in range(12)]):
@@ -102,23 +114,21 @@ def _expected_steep(kappa: float | None = None, settle: bool = True) -> dict[str
     return out
 
 
-def check_steep_ravine(answer: dict) -> bool:
-    """``answer``: ``{optimizer: best settle steps}`` on ``Ravine(kappa=100)``, set up as :data:`STEEP_RAVINE` says."""
-    require_done(answer)
+@exercise_check("choosing-steep-ravine")
+def check_steep_ravine(answer: dict):
+    """``answer``: ``{optimizer: best settle steps}`` on ``Ravine(kappa=…)``, set up as :data:`STEEP_RAVINE` says."""
     if not isinstance(answer, dict):
-        return report([f"answer should be a dict {{optimizer name: steps}}, got {type(answer).__name__}"], "")
+        return report([f"`steep` should be a dict {{optimizer name: steps}}, got {type(answer).__name__}"], "")
     missing = [n for n in STEEP_RAVINE["optimizers"] if n not in answer]
     if missing:
         return report([f"give a number of steps for {', '.join(missing)}"], "")
-    try:
-        got = {n: int(answer[n]) for n in STEEP_RAVINE["optimizers"]}
-    except (TypeError, ValueError):
-        return report(["each value should be a whole number of steps (-1 if never)"], "")
+    got = {n: as_int(answer[n], f"steep[{n!r}]") for n in STEEP_RAVINE["optimizers"]}
     expected = _expected_steep()
     if got == expected:
         return report([], "right: those are the best settle steps on the steep ravine")
     if got == _expected_steep(kappa=20.0):
-        return report(["these are the numbers of the ravine with kappa = 20: make it steeper (kappa = 100)"], "")
+        return report([f"these are the numbers of the ravine with kappa = 20: make it steeper "
+                       f"(kappa = {STEEP_RAVINE['kappa']:g})"], "")
     if got == _expected_steep(settle=False):
         return report(["you counted the first touch of the tolerance: count from where the loss stays within it"], "")
     wrong = [n for n in got if got[n] != expected[n]]

@@ -7,7 +7,8 @@ import math
 import torch
 from torch import nn
 
-from course_lib.checks import ratio_hint, report, require_done
+from course_lib.checks.core import AnswerError, ExerciseNotDone, as_number, exercise_check, ratio_hint, report
+from course_lib.checks.registry import exercise
 from course_lib.training import batch_accuracy, mnist_loss
 
 __all__ = ["check_mnist_loss", "check_batch_accuracy", "check_sgd_step", "check_hidden_layer"]
@@ -25,15 +26,24 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-7)
 
 
-def check_mnist_loss(fn) -> bool:
+def _run(fn, name: str, on: str, *args):
+    """Call a student's function; its errors become :class:`AnswerError` naming the input."""
+    if not callable(fn):
+        raise AnswerError(f"`{name}` should be a function, got a {type(fn).__name__}")
+    try:
+        return fn(*args)
+    except ExerciseNotDone:
+        raise
+    except Exception as err:  # noqa: BLE001 - a student's function may raise anything
+        raise AnswerError(f"your `{name}` raised {type(err).__name__} on {on}: {err}") from None
+
+
+@exercise_check("digits-mnist-loss")
+def check_mnist_loss(fn):
     """``fn(predictions, targets)``: sigmoid, then 1 − p for targets 1 and p for targets 0, averaged."""
-    require_done(fn)
     scores, targets = _cases()
     leaf = scores.clone().requires_grad_()
-    try:
-        got = fn(leaf, targets)
-    except Exception as err:  # noqa: BLE001 - a student's function may raise anything
-        return report([f"your function raised {type(err).__name__}: {err}"], "")
+    got = _run(fn, "my_mnist_loss", "12 scores and targets of shape (12, 1)", leaf, targets)
     if not isinstance(got, torch.Tensor) or got.numel() != 1:
         return report(["return one number as a 0-d tensor (take the mean of the per-image losses)"], "")
     expected = float(mnist_loss(scores, targets))
@@ -60,23 +70,17 @@ def check_mnist_loss(fn) -> bool:
     return report(problems, "mnist_loss is right, and gradients flow through it")
 
 
-def check_batch_accuracy(fn) -> bool:
+@exercise_check("digits-batch-accuracy")
+def check_batch_accuracy(fn):
     """``fn(predictions, targets)``: the fraction of images whose sigmoid is on the right side of 0.5."""
-    require_done(fn)
     # 20 images: right whichever way one thresholds (12), right only after sigmoid (4: scores in (0, 0.5)
     # of 3s), right only on raw scores (2), wrong either way (2); every slip gives a different number
     scores = torch.tensor([2.0] * 8 + [-2.0] * 4 + [0.3] * 4 + [0.3] * 2 + [-1.0] * 2)[:, None]
     targets = torch.tensor([1.0] * 8 + [0.0] * 4 + [1.0] * 4 + [0.0] * 2 + [1.0] * 2)[:, None]
     order = torch.randperm(20, generator=torch.Generator().manual_seed(1))
     scores, targets = scores[order], targets[order]
-    try:
-        got = fn(scores, targets)
-    except Exception as err:  # noqa: BLE001
-        return report([f"your function raised {type(err).__name__}: {err}"], "")
-    try:
-        value = float(got)
-    except (TypeError, ValueError):
-        return report(["return one number (a 0-d tensor or a float)"], "")
+    got = _run(fn, "my_batch_accuracy", "20 scores and targets of shape (20, 1)", scores, targets)
+    value = as_number(got, "the accuracy your function returns")
     expected = float(batch_accuracy(scores, targets))
     raw = float((((scores > 0.5) == (targets == 1)).float()).mean())
     problems = []
@@ -92,9 +96,9 @@ def check_batch_accuracy(fn) -> bool:
     return report(problems, "batch_accuracy is right")
 
 
-def check_sgd_step(fn) -> bool:
+@exercise_check("digits-sgd-step")
+def check_sgd_step(fn):
     """``fn(params, lr)``: every parameter moves by −lr × its gradient, in place, and the gradients are cleared."""
-    require_done(fn)
     g = torch.Generator().manual_seed(3)
     params = [torch.randn(4, 3, generator=g).requires_grad_(), torch.randn(3, generator=g).requires_grad_()]
     loss = (params[0].sin() @ params[1]).square().sum() + params[1].sum()
@@ -103,11 +107,8 @@ def check_sgd_step(fn) -> bool:
     grads = [p.grad.detach().clone() for p in params]
     lr = 0.1
     ids = [id(p) for p in params]
-    try:
-        with torch.enable_grad():
-            fn(params, lr)
-    except Exception as err:  # noqa: BLE001
-        return report([f"your function raised {type(err).__name__}: {err}"], "")
+    with torch.enable_grad():
+        _run(fn, "sgd_step", "two parameters of shapes (4, 3) and (3,), lr = 0.1", params, lr)
     problems = []
     if [id(p) for p in params] != ids:
         return report(["update the parameters in place (the optimizer and the model hold these very tensors)"], "")
@@ -133,9 +134,11 @@ def check_sgd_step(fn) -> bool:
     return report(problems, "sgd_step moves every parameter by −lr × gradient and clears the gradients")
 
 
-def check_hidden_layer(model, history=None) -> bool:
-    """``model``: Linear(784, h) → a non-linearity → Linear(h, 1); ``history`` (optional): its training history."""
-    require_done(model)
+@exercise_check("digits-hidden-layer")
+def check_hidden_layer(model, history=None):
+    """``model``: Linear(784, h) → a non-linearity → Linear(h, 1); ``history`` (optional): its training history,
+    whose last validation accuracy must reach the registry's ``accuracy``."""
+    target = exercise("digits-hidden-layer").inputs["accuracy"]
     problems = []
     if not isinstance(model, nn.Module):
         return report([f"model should be an nn.Module (e.g. nn.Sequential), got {type(model).__name__}"], "")
@@ -157,7 +160,7 @@ def check_hidden_layer(model, history=None) -> bool:
                         "put a non-linearity between them")
     if history is not None:
         acc = history.valid_accuracy[-1] if len(history) else float("nan")
-        if not acc >= 0.95:
-            problems.append(f"the validation accuracy after training is {acc:.4f}: it should reach 0.95 — "
+        if not acc >= target:
+            problems.append(f"the validation accuracy after training is {acc:.4f}: it should reach {target:g} — "
                             "check the learning rate and the number of epochs")
     return report(problems, "a real hidden layer, and it learns")

@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from course_lib.checks import call_answer, ratio_hint, report, require_done
+from course_lib.checks.core import as_number, call_answer, exercise_check, ratio_hint, report
+from course_lib.checks.registry import exercise
 from course_lib.ema import ema
 
 __all__ = ["check_my_ema", "check_ninety_percent", "check_debias", "check_lag"]
@@ -19,9 +20,9 @@ _PROBE = np.array([2.0, -1.0, 4.0, 0.5, 3.0, 3.0, -2.0, 1.5])
 
 
 
-def _call(fn, *args):
+def _call(fn, *args, name=None, on=None):
     """:func:`call_answer` as a flat array."""
-    got, err = call_answer(fn, *args)
+    got, err = call_answer(fn, *args, name=name, on=on)
     return (None, err) if err else (got.ravel(), None)
 
 
@@ -29,12 +30,12 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
 
 
-def check_my_ema(my_ema) -> bool:
+@exercise_check("ema-my-ema")
+def check_my_ema(my_ema):
     r"""``my_ema(values, beta)`` must return :math:`S_1 = Y_1`, :math:`S_t = \beta S_{t-1} + (1-\beta)Y_t`."""
-    require_done(my_ema)
     problems = []
     for beta in (0.5, 0.8):
-        got, err = _call(my_ema, list(_PROBE), beta)
+        got, err = _call(my_ema, list(_PROBE), beta, name="my_ema", on=f"a list of {len(_PROBE)} values, beta = {beta}")
         if err:
             return report([err], "")
         want = ema(_PROBE, beta)
@@ -59,39 +60,38 @@ def check_my_ema(my_ema) -> bool:
     return report(problems, "your EMA follows the recursion, starting at S_1 = Y_1")
 
 
-def check_ninety_percent(answer) -> bool:
-    r"""The fewest newest values carrying 90% of the weight of a long-running EMA with :math:`\beta = 0.9`."""
-    require_done(answer)
-    beta = 0.9
-    want = math.ceil(math.log(0.1) / math.log(beta))
+@exercise_check("ema-ninety-percent")
+def check_ninety_percent(answer):
+    r"""The fewest newest values carrying the registry's ``share`` of the weight of a long-running EMA."""
+    ex = exercise("ema-ninety-percent").inputs
+    beta, share = ex["beta"], ex["share"]
+    want = math.ceil(math.log(1 - share) / math.log(beta) - 1e-12)
     problems = []
-    try:
-        got = float(answer)
-    except (TypeError, ValueError):
-        return report([f"give a number of values, not {type(answer).__name__}"], "")
+    got = as_number(answer, "n90")
     if got != want:
-        share = 1 - beta**got if got >= 0 else float("nan")
+        got_share = 1 - beta**got if got >= 0 else float("nan")
         if not got.is_integer():
-            problems.append("a number of values is a whole number: round, in the direction that keeps 90%")
+            problems.append(f"a number of values is a whole number: round, in the direction that keeps {share:.0%}")
         elif got == want - 1:
-            problems.append(f"with {got:.0f} values the share is {share:.4f}, just short of 0.9: round the other way")
+            problems.append(f"with {got:.0f} values the share is {got_share:.4f}, just short of {share:g}: "
+                            "round the other way")
         elif got == round(1 / (1 - beta)):
             problems.append("that is the effective window 1/(1 − β); its values carry only about two thirds "
                             "of the weight")
         elif 0 <= got:
-            problems.append(f"with {got:.0f} values the share is {share:.4f}: solve 1 − β^n ≥ 0.9 for the "
-                            "smallest n")
+            problems.append(f"with {got:.0f} values the share is {got_share:.4f}: solve 1 − β^n ≥ {share:g} for "
+                            "the smallest n")
         else:
             problems.append("a number of values cannot be negative")
-    return report(problems, "right: the smallest n with 1 − β^n ≥ 0.9")
+    return report(problems, f"right: the smallest n with 1 − β^n ≥ {share:g}")
 
 
-def check_debias(debias) -> bool:
+@exercise_check("ema-debias")
+def check_debias(debias):
     r"""``debias(s, beta)`` must return :math:`\hat S_t = S_t / (1 - \beta^t)` for ``t = 1 .. len(s)``."""
-    require_done(debias)
     beta = 0.8
     s = ema(_PROBE, beta, start="zero")
-    got, err = _call(debias, s.copy(), beta)
+    got, err = _call(debias, s.copy(), beta, name="debias", on=f"an array of {len(s)} averages, beta = {beta}")
     if err:
         return report([err], "")
     want = ema(_PROBE, beta, start="zero", bias_correction=True)
@@ -115,12 +115,13 @@ def check_debias(debias) -> bool:
     return report(problems, "bias correction right: a zero-started EMA of a constant now returns the constant")
 
 
-def check_lag(answer) -> bool:
-    r"""The steady-state lag :math:`Y_t - S_t` of an EMA with :math:`\beta = 0.9` on the line :math:`Y_t = t`."""
-    require_done(answer)
-    beta = 0.9
+@exercise_check("ema-lag")
+def check_lag(answer):
+    r"""The steady-state lag :math:`Y_t - S_t` of an EMA with the registry's :math:`\beta` on the line
+    :math:`Y_t = t`."""
+    beta = exercise("ema-lag").inputs["beta"]
     want = beta / (1 - beta)
-    got = float(answer)
+    got = as_number(answer, "lag")
     problems = []
     if not math.isclose(got, want, rel_tol=1e-3):
         if math.isclose(got, 1 / (1 - beta), rel_tol=1e-3):

@@ -8,7 +8,9 @@ and returns whether the answer is right.
 - :func:`check_largest_stable_lr`: the learning rate above which gradient descent on the ravine
   :math:`0.1x^2 + 0.1\kappa y^2` stops converging;
 - :func:`check_minibatch_epoch`: one epoch of mini-batch gradient descent on the linear-regression MSE,
-  coded as ``epoch(theta, x, y, lr, batch_size, order)``.
+  coded as ``epoch(theta, x, y, lr, batch_size, order)``;
+- :func:`check_lr_steps`: how many steps gradient descent on :math:`x^2` needs for each learning rate;
+- :func:`check_best_momentum`: the momentum that needs the fewest iterations on the course's line.
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ import math
 
 import numpy as np
 
-from course_lib.checks import call_answer, report, require_done
+from course_lib import gd
+from course_lib.checks.core import AnswerError, as_int, as_number, call_answer, exercise_check, report
+from course_lib.checks.registry import exercise
 from course_lib.data import noisy_line
 from course_lib.gd import minibatch_epoch, mse_grad
 from course_lib.surfaces import LinearRegressionMSE
 
-__all__ = ["check_mse_gradient", "check_largest_stable_lr", "check_minibatch_epoch"]
+__all__ = ["check_mse_gradient", "check_largest_stable_lr", "check_minibatch_epoch", "check_lr_steps",
+           "check_best_momentum"]
 
 
-
-def _call(fn, *args):
+def _call(fn, *args, name=None, on=None):
     """:func:`call_answer` as a flat array."""
-    got, err = call_answer(fn, *args)
+    got, err = call_answer(fn, *args, name=name, on=on)
     return (None, err) if err else (got.ravel(), None)
 
 
@@ -54,13 +58,14 @@ def _gradient_probes():
     return [(th1, X1, y, want1), (th2, X2, y2, want2)]
 
 
-def check_mse_gradient(grad) -> bool:
+@exercise_check("gd-mse-gradient")
+def check_mse_gradient(grad):
     r"""``grad(theta, X, y)`` must return :math:`\nabla L = \frac2m X^\top(X\theta - y)`, shape ``(d,)``,
     for :math:`L(\theta) = \frac1m\lVert X\theta - y\rVert^2` with ``X`` of shape ``(m, d)``."""
-    require_done(grad)
     problems: list[str] = []
     for theta, X, y, want in _gradient_probes():
-        got, err = _call(grad, theta.copy(), X.copy(), y.copy())
+        got, err = _call(grad, theta.copy(), X.copy(), y.copy(), name="mse_gradient",
+                         on=f"theta of shape {theta.shape}, X of shape {X.shape}, y of shape {y.shape}")
         if err:
             return report([err], "")
         if _same(got, want):
@@ -95,15 +100,13 @@ def check_mse_gradient(grad) -> bool:
 # --- 2. the largest stable learning rate on the ravine ------------------------------------------------
 
 
-def check_largest_stable_lr(alpha, kappa: float = 20.0) -> bool:
+@exercise_check("gd-largest-lr")
+def check_largest_stable_lr(alpha):
     r"""``alpha``: the learning rate :math:`\alpha^*` such that gradient descent on
-    :math:`f(x, y) = 0.1x^2 + 0.1\kappa y^2` converges from every start for :math:`\alpha < \alpha^*` and not for
-    :math:`\alpha \ge \alpha^*`. Accepted within 1 %."""
-    require_done(alpha)
-    try:
-        got = float(alpha)
-    except (TypeError, ValueError):
-        return report([f"give one number (a float), not {type(alpha).__name__}"], "")
+    :math:`f(x, y) = 0.1x^2 + 0.1\kappa y^2` (``kappa`` from the registry) converges from every start for
+    :math:`\alpha < \alpha^*` and not for :math:`\alpha \ge \alpha^*`. Accepted within 1 %."""
+    kappa = exercise("gd-largest-lr").inputs["kappa"]
+    got = as_number(alpha, "alpha_star")
     flat, steep = 0.2, 0.2 * kappa
     want = 2 / steep
     problems = []
@@ -117,7 +120,7 @@ def check_largest_stable_lr(alpha, kappa: float = 20.0) -> bool:
     elif math.isclose(got, 2 / flat, rel_tol=0.01) or math.isclose(got, 1 / flat, rel_tol=0.01):
         problems.append("that comes from the FLAT direction's curvature; the steep direction diverges long before")
     elif math.isclose(got, 1.0, rel_tol=0.01):
-        problems.append("that is the answer for f(x) = x² (curvature 2); the ravine's curvatures differ")
+        problems.append("that is the edge for f(x) = x² (curvature 2); the ravine's curvatures differ")
     elif got < want:
         problems.append("gradient descent still converges a little above your rate: the threshold is higher")
     else:
@@ -149,8 +152,8 @@ def _epoch_slips(theta, x, y, lr, batch_size, order):
     yield (theta - lr * mse_grad(theta, x, y),
            "that is ONE step with the whole data set: make one update per batch")
     yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: b / m),
-           "you divided by m, the size of the whole data set (as the seed's formula does): the batch gradient "
-           "averages over the batch")
+           "you divided by m, the size of the whole data set (as the CSDN article's SGD formula does): the batch "
+           "gradient averages over the batch")
     yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: b),
            "your batch gradient grows with the batch: average over the batch instead of summing")
     yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: 0.5),
@@ -161,17 +164,18 @@ def _epoch_slips(theta, x, y, lr, batch_size, order):
            "every batch's gradient must be taken at the CURRENT θ, after the previous batch's update")
 
 
-def check_minibatch_epoch(epoch) -> bool:
+@exercise_check("gd-minibatch")
+def check_minibatch_epoch(epoch):
     r"""``epoch(theta, x, y, lr, batch_size, order)`` must return :math:`\theta` after one epoch of mini-batch
     descent on :math:`\frac1m\sum(\theta_0 + \theta_1x_i - y_i)^2`: batches ``order[0:B]``, ``order[B:2B]``, …
     (the last may be smaller), each step :math:`\theta \leftarrow \theta - \lambda\nabla L_{\text{batch}}(\theta)`."""
-    require_done(epoch)
     x, y = noisy_line()
     order = np.random.default_rng(3).permutation(len(x))
     theta0 = np.array([1.0, 1.5])
     problems: list[str] = []
     for batch_size in (4, 1, 10):
-        got, err = _call(epoch, theta0.copy(), x.copy(), y.copy(), 0.004, batch_size, order.copy())
+        got, err = _call(epoch, theta0.copy(), x.copy(), y.copy(), 0.004, batch_size, order.copy(),
+                         name="minibatch_epoch", on=f"the course's 10-point line with batch size {batch_size}")
         if err:
             return report([err], "")
         want = minibatch_epoch(theta0, x, y, 0.004, batch_size, order)
@@ -189,3 +193,82 @@ def check_minibatch_epoch(epoch) -> bool:
                             "(check one batch by hand: θ − λ·(2/|B|)·Σ (θ0 + θ1 x_i − y_i)(1, x_i))")
         break
     return report(problems, "your epoch matches mini-batch gradient descent for batch sizes 4, 1 and 10")
+
+
+# --- 4. steps to reach 1e-6 on x², for each learning rate ---------------------------------------
+
+
+def _steps_to_tol(lr: float, start: float, tol: float, cap: int = 100_000) -> int:
+    """Steps of x <- x - lr * 2x from ``start`` until |x| < tol (counted by running them), or -1 past ``cap``."""
+    x, steps = start, 0
+    while abs(x) >= tol:
+        x -= lr * 2 * x
+        steps += 1
+        if steps > cap or not math.isfinite(x):
+            return -1
+    return steps
+
+
+@exercise_check("gd-lr-too-large")
+def check_lr_steps(steps_needed):
+    """``steps_needed``: ``{lr: steps}``, the steps gradient descent on :math:`x^2` needs to bring ``|x|`` from
+    ``start`` below ``tol``, for every learning rate ``lrs`` of the registry (a list in that order works too)."""
+    ex = exercise("gd-lr-too-large").inputs
+    lrs, start, tol = ex["lrs"], ex["start"], ex["tol"]
+    if isinstance(steps_needed, dict):
+        missing = [lr for lr in lrs if lr not in steps_needed]
+        if missing:
+            raise AnswerError(f"`steps_needed` has no entry for the learning rate(s) {', '.join(map(str, missing))}")
+        got = {lr: as_int(steps_needed[lr], f"steps_needed[{lr}]") for lr in lrs}
+    else:
+        try:
+            values = list(steps_needed)
+        except TypeError:
+            raise AnswerError("`steps_needed` should be a dict {learning rate: steps}") from None
+        if len(values) != len(lrs):
+            raise AnswerError(f"`steps_needed` should give {len(lrs)} step counts, one per learning rate")
+        got = {lr: as_int(v, f"steps for lr {lr}") for lr, v in zip(lrs, values)}
+    problems = []
+    for lr in lrs:
+        want = _steps_to_tol(lr, start, tol)
+        if got[lr] == want:
+            continue
+        if got[lr] == want - 1:
+            problems.append(f"for α = {lr} you stopped one step early: |x| must be BELOW the tolerance")
+        elif got[lr] == want + 1:
+            problems.append(f"for α = {lr} you count one step too many: stop at the first step below the tolerance")
+        else:
+            problems.append(f"for α = {lr} your count is not right yet: x_t = (1 − 2α)^t x_0, solve for t")
+        break
+    return report(problems, "right: the counts are symmetric about α = 0.5, the best rate for curvature 2")
+
+
+# --- 5. the best momentum on the course's line ----------------------------------------------------
+
+
+def _iterations(momentum: float) -> int:
+    ex = exercise("gd-best-momentum").inputs
+    x, y = noisy_line()
+    run = gd.descend(LinearRegressionMSE(x, y), (0.0, 0.0), lr=ex["lr"], momentum=momentum, tol=ex["tol"])
+    return run.iterations
+
+
+@exercise_check("gd-best-momentum")
+def check_best_momentum(best_momentum):
+    """``best_momentum``: which of the registry's ``momenta`` needs the fewest iterations on the course's line."""
+    momenta = exercise("gd-best-momentum").inputs["momenta"]
+    got = as_number(best_momentum, "best_momentum")
+    if not any(math.isclose(got, m, rel_tol=1e-6) for m in momenta):
+        raise AnswerError(f"`best_momentum` should be one of {', '.join(f'{m:g}' for m in momenta)}")
+    counts = {m: _iterations(m) for m in momenta}
+    best = min(counts, key=counts.get)
+    problems = []
+    if not math.isclose(got, best, rel_tol=1e-6):
+        if got == max(momenta):
+            problems.append("the largest momentum carries too much speed: count its iterations, it circles the "
+                            "minimum for a long time")
+        elif got == min(momenta):
+            problems.append("without momentum the flat direction of the valley is slow: count again")
+        else:
+            problems.append("another momentum of the list needs fewer iterations: run every one and compare")
+    return report(problems, "right: neither no momentum nor the most momentum is fastest")

@@ -11,15 +11,17 @@ import math
 import torch
 
 from course_lib import losses as L
-from course_lib.checks import call_answer, ratio_hint, report, require_done
+from course_lib.checks.core import as_number, call_answer, exercise_check, forbidden_tools, ratio_hint, report
+from course_lib.checks.registry import exercise
 
-__all__ = ["check_mse", "check_bce_by_hand", "check_huber", "check_best_constants",
-           "BCE_SAMPLE", "CONSTANT_DATA"]
+__all__ = ["check_mse", "check_bce_by_hand", "check_huber", "check_best_constants", "CONSTANT_DATA"]
 
-#: the sample of the BCE exercise: the seed's fourth prediction, probability 0.7 for a target 0
-BCE_SAMPLE = {"prob": 0.7, "target": 0.0}
-#: the data of the best-constant exercise
-CONSTANT_DATA = (2.0, 3.0, 5.0, 7.0, 40.0)
+#: the data of the best-constant exercise (from the registry)
+CONSTANT_DATA = exercise("loss-best-constants").inputs["data"]
+
+#: what the MSE-by-hand exercise rules out, and how the student is told
+_NO_AUTOGRAD = {"torch.nn.functional": "torch.nn (a ready-made loss)", "torch.nn.modules": "torch.nn (a loss module)",
+                **forbidden_tools.AUTOGRAD}
 
 
 def _cases(seed: int = 7):
@@ -29,9 +31,9 @@ def _cases(seed: int = 7):
              torch.randn(s, generator=g, dtype=torch.float64) * 3) for s in shapes]
 
 
-def _call(fn, name: str, *args):
+def _call(fn, name: str, *args, on=None):
     """:func:`call_answer` as a float64 tensor."""
-    got, err = call_answer(fn, *args, name=name)
+    got, err = call_answer(fn, *args, name=name, on=on)
     return (None, err) if err else (torch.as_tensor(got), None)
 
 
@@ -44,15 +46,19 @@ def _close(a: torch.Tensor, b: torch.Tensor, tol: float = 1e-6) -> bool:
     return a.shape == b.shape and bool(torch.allclose(a, b, rtol=tol, atol=tol))
 
 
-def check_mse(my_mse, my_mse_grad) -> bool:
+@exercise_check("loss-mse-by-hand")
+def check_mse(my_mse, my_mse_grad):
     r"""``my_mse(y_pred, y_true)`` should be :math:`\frac1n\sum (\hat y_i - y_i)^2` and ``my_mse_grad`` its gradient
-    with respect to ``y_pred``, for tensors of any shape."""
-    require_done(my_mse, my_mse_grad)
+    with respect to ``y_pred``, for tensors of any shape, with tensor arithmetic only (no ``torch.nn``, no
+    autograd: the check watches the torch functions they call)."""
     problems = []
+    tools = forbidden_tools(_NO_AUTOGRAD)
     for y_pred, y_true in _cases():
         n = y_pred.numel()
         want = L.mse(y_pred, y_true)
-        got, err = _call(my_mse, "my_mse", y_pred.clone(), y_true.clone())
+        with tools:
+            got, err = _call(my_mse, "my_mse", y_pred.clone(), y_true.clone(),
+                             on=f"tensors of shape {tuple(y_pred.shape)}")
         if err:
             problems.append(err)
             break
@@ -74,7 +80,9 @@ def check_mse(my_mse, my_mse_grad) -> bool:
     for y_pred, y_true in _cases(seed=8):
         n = y_pred.numel()
         want = L.mse_grad(y_pred, y_true)
-        got, err = _call(my_mse_grad, "my_mse_grad", y_pred.clone(), y_true.clone())
+        with tools:
+            got, err = _call(my_mse_grad, "my_mse_grad", y_pred.clone(), y_true.clone(),
+                             on=f"tensors of shape {tuple(y_pred.shape)}")
         if err:
             problems.append(err)
             break
@@ -92,20 +100,21 @@ def check_mse(my_mse, my_mse_grad) -> bool:
                     problems.append(f"your `my_mse_grad` {words}")
                     break
             else:
-                problems.append("your `my_mse_grad` does not match the gradient autograd computes "
-                                "(compare it with `y_pred.requires_grad_()` and `.backward()`)")
+                problems.append(f"for tensors of shape {tuple(y_pred.shape)} your `my_mse_grad` does not match the "
+                                "derivative: differentiate (ŷ_i − y_i)² / n with respect to ŷ_i")
             break
+    if tools.used:
+        problems.append("this exercise asks for tensor arithmetic only, and your functions used "
+                        + " and ".join(tools.used))
     return report(problems, "my_mse and my_mse_grad agree with torch on tensors of three shapes")
 
 
-def check_bce_by_hand(loss) -> bool:
-    r"""``loss``: the BCE of the single sample ``BCE_SAMPLE`` (probability 0.7, target 0), a number."""
-    require_done(loss)
-    try:
-        got = float(loss)
-    except (TypeError, ValueError):
-        return report([f"give the loss as a number, got a {type(loss).__name__}"], "")
-    p, y = BCE_SAMPLE["prob"], BCE_SAMPLE["target"]
+@exercise_check("loss-bce-one")
+def check_bce_by_hand(loss):
+    r"""``loss``: the BCE of the single sample of the registry (probability ``p``, target ``target``), a number."""
+    got = as_number(loss, "bce_sample")
+    ex = exercise("loss-bce-one").inputs
+    p, y = ex["p"], ex["target"]
     want = -(y * math.log(p) + (1 - y) * math.log(1 - p))
     problems = []
     if not math.isclose(got, want, rel_tol=1e-3):
@@ -118,17 +127,21 @@ def check_bce_by_hand(loss) -> bool:
         elif math.isclose(got, 1 - p, rel_tol=1e-3) or math.isclose(got, p, rel_tol=1e-3):
             problems.append("you gave a probability, not a loss: take the negative log of it")
         else:
-            problems.append(_hint("loss", got, want, rtol=1e-3))
-    return report(problems, f"right: that is the BCE of predicting {p} for a sample whose target is {y:g}")
+            problems.append(_hint("bce_sample", got, want, rtol=1e-3))
+    return report(problems, f"right: that is the BCE of predicting {p:g} for a sample whose target is {y:g}")
 
 
-def check_huber(my_huber) -> bool:
-    r"""``my_huber(input, target, delta)`` should equal ``F.huber_loss(input, target, delta=delta)``."""
-    require_done(my_huber)
+@exercise_check("loss-huber")
+def check_huber(my_huber):
+    r"""``my_huber(input, target, delta)`` should equal ``F.huber_loss(input, target, delta=delta)``, built from
+    ``F.smooth_l1_loss`` (a call to ``huber_loss`` itself is refused)."""
     problems = []
+    tools = forbidden_tools({"huber_loss": "torch's own Huber loss", "HuberLoss": "torch's own Huber loss"})
     for (x, y), delta in zip(_cases(seed=9), (0.5, 2.5, 4.0)):
         want = L.huber(x, y, delta=delta)
-        got, err = _call(my_huber, "my_huber", x.clone(), y.clone(), delta)
+        with tools:
+            got, err = _call(my_huber, "my_huber", x.clone(), y.clone(), delta,
+                             on=f"tensors of shape {tuple(x.shape)} with delta = {delta}")
         if err:
             problems.append(err)
             break
@@ -139,8 +152,8 @@ def check_huber(my_huber) -> bool:
         if math.isclose(g, float(want), rel_tol=1e-6):
             continue
         if math.isclose(g, float(L.smooth_l1(x, y, beta=delta)), rel_tol=1e-6):
-            problems.append(f"with delta = {delta} your `my_huber` equals SmoothL1 with beta = delta: "
-                            "the two differ by a constant factor; which one?")
+            problems.append(f"with delta = {delta} your `my_huber` has the right shape but the wrong size: "
+                            "compare the two formulas' linear pieces")
         elif math.isclose(g, float(L.smooth_l1(x, y, beta=delta)) / delta, rel_tol=1e-6):
             problems.append(f"with delta = {delta} your `my_huber` is too small: multiply by delta, do not divide")
         elif math.isclose(g, delta * float(L.smooth_l1(x, y, beta=1.0)), rel_tol=1e-6):
@@ -149,17 +162,16 @@ def check_huber(my_huber) -> bool:
         else:
             problems.append(f"with delta = {delta} " + _hint("`my_huber`", g, float(want)))
         break
+    if tools.used:
+        problems.append(f"build it from F.smooth_l1_loss: your function called {tools.used[0]}")
     return report(problems, "my_huber agrees with torch's huber_loss for delta = 0.5, 2.5 and 4")
 
 
-def check_best_constants(c_mse, c_mae, tol: float = 0.05) -> bool:
-    r"""``c_mse`` and ``c_mae``: the constant predictions minimising MSE and MAE on ``CONSTANT_DATA``."""
-    require_done(c_mse, c_mae)
+@exercise_check("loss-best-constants")
+def check_best_constants(c_mse, c_mae, tol: float = 0.05):
+    r"""``c_mse`` and ``c_mae``: the constant predictions minimising MSE and MAE on the registry's ``data``."""
     y = torch.tensor(CONSTANT_DATA, dtype=torch.float64)
-    try:
-        a, b = float(c_mse), float(c_mae)
-    except (TypeError, ValueError):
-        return report(["give each constant as a single number"], "")
+    a, b = as_number(c_mse, "c_mse"), as_number(c_mae, "c_mae")
     best_mse, best_mae = float(y.mean()), float(y.median())
     problems = []
     if math.isclose(a, best_mae, abs_tol=tol) and math.isclose(b, best_mse, abs_tol=tol):
