@@ -8,14 +8,17 @@ export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: help env book test lint unit nbval build-check notebooks lab student bench clean
+.PHONY: help env book test lint unit nbval build-check notebooks lab student student-site release-check fork release bench clean
 
 help:
 	@echo "make book       build the website into _build/html (creates .venv and installs on first use)"
 	@echo "make test       lint, unit tests, strict nbval over every notebook, a book build"
 	@echo "make notebooks  re-execute every notebook in place (the only way outputs change)"
-	@echo "make lab        open the notebooks in JupyterLab"
+	@echo "make lab        open the notebooks in JupyterLab (make lab EDITION=student: the student edition)"
 	@echo "make student    write the student edition to _build/student"
+	@echo "make student-site  build the website without solutions into _build/student-site/_build/html"
+	@echo "make fork REPO=https://github.com/you/descent   point install lines, _config.yml, CITATION.cff at a fork"
+	@echo "make release    check that every copy names this repository and release, then tag v<version>"
 	@echo "make bench      measure build, run and widget speed (bench/run.py)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -45,11 +48,33 @@ test: lint book unit nbval
 notebooks: env
 	$(PY) tools/run_notebooks.py
 
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines): add it only then.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+EDITION ?= full
+
 lab: env
-	$(VENV)/bin/jupyter lab book
+ifeq ($(EDITION),student)
+	$(PY) tools/student.py
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) _build/student
+else
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) book
+endif
 
 student: env
 	$(PY) tools/student.py
+
+student-site: env
+	$(PY) tools/student.py --site
+
+release-check: env
+	$(PY) tools/release.py check
+
+fork: env
+	@test -n "$(REPO)" || { echo "usage: make fork REPO=https://github.com/you/descent"; exit 2; }
+	$(PY) tools/release.py sync --repo "$(REPO)"
+
+release: env
+	$(PY) tools/release.py tag
 
 bench: env
 	$(PY) bench/run.py

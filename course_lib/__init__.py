@@ -11,7 +11,12 @@ One module per idea, numbers apart from pictures:
 Importing the package changes no global state; a notebook calls :func:`setup` first.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from course_lib.repro import setup
 
 __all__ = ["setup"]
-__version__ = "0.1.0"
+try:  # the release, from pyproject.toml (the one place it is written)
+    __version__ = version("course_lib")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "unknown"

@@ -34,6 +34,8 @@ def build_config() -> Path:
         print("npm is missing or failed: the website will load MathJax and the widget manager from public CDNs")
         return ROOT / "_config.yml"
     config.setdefault("sphinx", {}).setdefault("config", {}).update(local)
+    for name, path in config["sphinx"].get("local_extensions", {}).items():  # relative to the config's folder
+        config["sphinx"]["local_extensions"][name] = str((ROOT / path).resolve())
     out = ROOT / "_build" / "vendor" / "_config.yml"
     out.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return out

@@ -10,6 +10,10 @@ two runs is normalised: widget model ids (random UUIDs) are renamed from the
 notebook's name and their order, cell ids are numbered, the kernel spec is
 ``python3`` and volatile metadata (timings, interpreter patch version) is dropped.
 Executing twice gives byte-identical files.
+
+It fails (exit status 1, the notebook not written) when an official solution does not pass its
+check: a cell tagged ``check`` must print ``✓`` and no ``✗``, and every exercise the registry
+(``course_lib.checks.registry``) marks as checked must be followed by such a cell.
 """
 
 from __future__ import annotations
@@ -80,6 +84,37 @@ def normalise(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     return nbformat.reads(text, as_version=4)
 
 
+class OfficialSolutionFails(RuntimeError):
+    """An official solution does not pass its own check (or a checked exercise has no check cell)."""
+
+
+def solution_problems(nb: nbformat.NotebookNode, name: str = "") -> list[str]:
+    """What is wrong with an executed notebook's exercises: a check cell that does not print ``✓`` alone,
+    or an exercise the registry marks as checked with no check cell after it."""
+    from course_lib.checks.registry import EXERCISES
+
+    problems, label, seen_check = [], None, True
+
+    def close():
+        if label is not None and not seen_check and label in EXERCISES and EXERCISES[label].checked:
+            problems.append(f"{name}: exercise {label} has an automatic check but no cell tagged 'check' runs it")
+
+    for i, cell in enumerate(nb.cells):
+        tags = set(cell.metadata.get("tags", []))
+        if "exercise" in tags and cell.cell_type == "markdown":
+            close()
+            label, seen_check = cell.metadata.get("exercise", {}).get("label"), False
+        if "check" in tags and cell.cell_type == "code":
+            seen_check = True
+            text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+            if "✓" not in text or "✗" in text:
+                shown = " / ".join(ln for ln in text.splitlines() if ln.strip()) or "nothing"
+                problems.append(f"{name} cell {i} (exercise {label}): the official solution does not pass its "
+                                f"check, which printed: {shown}")
+    close()
+    return problems
+
+
 def execute(path: Path, timeout: int = 900) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata.kernelspec = dict(KERNELSPEC)
@@ -99,6 +134,9 @@ def execute(path: Path, timeout: int = 900) -> float:
     with kernel_environment():
         client.execute()
     elapsed = time.perf_counter() - start
+    problems = solution_problems(nb, path.name)
+    if problems:  # the notebook is not written: the repository keeps its last good outputs
+        raise OfficialSolutionFails("\n".join(problems))
     nb = normalise(nb, path.stem)
     nbformat.validate(nb)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
@@ -114,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     total = 0.0
     for path in paths:
         path = Path(path).resolve()
-        seconds = execute(path)
+        try:
+            seconds = execute(path)
+        except OfficialSolutionFails as err:
+            print(f"FAILED {path.name}: not written\n{err}", file=sys.stderr, flush=True)
+            return 1
         total += seconds
         print(f"executed {path.relative_to(ROOT)} in {seconds:.1f} s", flush=True)
     print(f"{len(paths)} notebook(s) in {total:.1f} s")

@@ -1,130 +1,137 @@
-"""Write the student edition of every chapter to ``_build/student/``.
+"""Write the student edition of every chapter to ``_build/student/`` (or build a website without solutions).
 
-    python tools/student.py [--out DIR] [notebooks ...]
+    python tools/student.py [--out DIR] [notebooks ...]   # the student edition's notebooks
+    python tools/student.py --site                           # a website without solutions: _build/student-site/html
 
-In the student edition:
+In the student edition (the exercise format is described in CONTRIBUTING.md, "Exercises"):
 
-- every cell between a ``{solution-start}`` and its ``{solution-end}`` is solution
-  content: its Markdown is removed, and each code cell becomes a placeholder that
-  defines the same names as the solution did, as :class:`course_lib.checks.NotDone`
-  stubs (a cell that defines nothing raises ``ExerciseNotDone`` instead);
-- a code cell tagged ``solution`` anywhere else is treated the same way;
-- the ``{solution-start}``/``{solution-end}`` markers themselves are removed;
-- cells tagged ``check`` are kept: run on a stub they say "exercise not done yet";
+- every run of cells tagged ``solution`` is removed; in its place comes a code cell tagged
+  ``answer`` with one placeholder per name the exercise's registry entry lists in ``answers``
+  (``bce_sample = exercise_stub("bce_sample")``: a check run on it says "exercise not done yet" in one
+  line), or an empty code cell for an exercise without a check, and, when the exercise asks a question
+  in words (``written``), a Markdown cell tagged ``answer`` for that answer;
+- exercise statements (plain Markdown), their inputs cells and the check cells are kept;
 - all outputs and widget state are cleared: students run the notebook themselves.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import copy
-import re
+import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from course_lib.checks.registry import exercise  # noqa: E402
+from tools.sphinx_ext.exercises import exercise_label, split_statement  # noqa: E402
 from tools.toc import toc_notebooks  # noqa: E402
 
-_START = re.compile(r"[`:]{3,}\{solution-start\}\s*(\S+)")
-_END = re.compile(r"[`:]{3,}\{solution-end\}")
-_EXERCISE_LABEL = re.compile(r"[`:]{3,}\{exercise\}.*?\n\s*:label:\s*(\S+)", re.S)
+WRITTEN_ANSWER = "**Your answer.** *(Double-click this cell to write your answer here.)*"
 
 
-def defined_names(source: str) -> list[str]:
-    """Top-level names a cell defines (assignments, functions, classes, imports), in order."""
-    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-    try:
-        tree = ast.parse("\n".join(lines))
-    except SyntaxError:
-        return []
-    names: list[str] = []
-
-    def add(target):
-        if isinstance(target, ast.Name):
-            names.append(target.id)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                add(elt)
-
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.append(node.name)
-        elif isinstance(node, ast.Assign):
-            for t in node.targets:
-                add(t)
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-            add(node.target)
-        elif isinstance(node, (ast.For, ast.With)):
-            continue
-    seen, out = set(), []
-    for n in names:
-        if n not in seen and not n.startswith("_"):
-            seen.add(n)
-            out.append(n)
-    return out
+def _tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
 
 
-def placeholder(source: str, label: str) -> str:
-    names = defined_names(source)
-    head = [f"# Exercise {label}: your answer goes here. Replace the placeholder line(s) below,",
-            "# then run this cell and the check after it.",
-            "from course_lib.checks import ExerciseNotDone, exercise_stub  # noqa: F401"]
-    if names:
-        return "\n".join(head + [f"{n} = exercise_stub({n!r})" for n in names])
-    return "\n".join(head + [f"raise ExerciseNotDone({('exercise not done yet: ' + label)!r})"])
+def placeholder_cells(label: str, title: str, had_code: bool) -> list:
+    """The cells that stand where exercise ``label``'s solution was."""
+    ex = exercise(label)
+    cells = []
+    if ex.answers:
+        names = ", ".join(f"`{n}`" for n in ex.answers)
+        lines = [f"# Exercise: {title}. Write {names} here, replacing the placeholder line(s),",
+                 "# then run this cell and the check below it.",
+                 "from course_lib.checks import exercise_stub", ""]
+        lines += [f"{n} = exercise_stub({n!r})" for n in ex.answers]
+        cells.append(nbformat.v4.new_code_cell("\n".join(lines), metadata={"tags": ["answer"]}))
+    elif had_code:
+        cells.append(nbformat.v4.new_code_cell(f"# Exercise: {title}. Your code here.",
+                                               metadata={"tags": ["answer"]}))
+    if ex.written or not cells:
+        cells.append(nbformat.v4.new_markdown_cell(WRITTEN_ANSWER, metadata={"tags": ["answer"]}))
+    return cells
 
 
 def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The student edition of one notebook (a new object; ``nb`` is not changed)."""
     nb = copy.deepcopy(nb)
     cells = []
-    inside: str | None = None
-    label = "exercise"
+    label = title = None
+    run: list | None = None  # the solution cells being removed
+
+    def close():
+        nonlocal run
+        if run is not None:
+            cells.extend(placeholder_cells(label, title, any(c.cell_type == "code" for c in run)))
+            run = None
+
     for cell in nb.cells:
-        src = cell.source
-        if cell.cell_type == "markdown":
-            m = _EXERCISE_LABEL.search(src)
-            if m:
-                label = m.group(1)
-            start, end = _START.search(src), _END.search(src)
-            if start:
-                inside = start.group(1)
-                continue
-            if end:
-                inside = None
-                continue
-            if inside is not None:
-                continue
-            cells.append(cell)
+        tags = _tags(cell)
+        if "solution" in tags:
+            if label is None:
+                raise ValueError(f"a solution cell before any exercise: {cell.source[:60]!r}")
+            run = (run or []) + [cell]
             continue
-        tags = set(cell.metadata.get("tags", []))
+        close()
+        if "exercise" in tags and cell.cell_type == "markdown":
+            label = exercise_label(cell)
+            title, _ = split_statement(cell.source)
         if cell.cell_type == "code":
-            if inside is not None or "solution" in tags:
-                cell.source = placeholder(src, inside or label)
-                cell.metadata["tags"] = sorted((tags - {"solution"}) | {"exercise"})
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
+    close()
+    for i, cell in enumerate(cells):
+        cell.id = f"s{i:03d}"
     nb.cells = cells
     nb.metadata.pop("widgets", None)
     return nb
 
 
+def build_site(out: Path) -> int:
+    """Build the website without solutions (``descent_solutions: remove``) into ``out``/html."""
+    from tools.build_book import build_config, postprocess
+
+    config_path = build_config()
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config.setdefault("sphinx", {}).setdefault("config", {})["descent_solutions"] = "remove"
+    config["title"] = f"{config.get('title', '')} (student edition)"
+    for name, path in config["sphinx"].get("local_extensions", {}).items():
+        config["sphinx"]["local_extensions"][name] = str((ROOT / path).resolve())
+    out.mkdir(parents=True, exist_ok=True)
+    student_config = out / "_config.yml"
+    student_config.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(ROOT), "--config", str(student_config), "--path-output", str(out),
+           "-W", "-n", "--keep-going"]
+    print("+", " ".join(cmd), flush=True)
+    code = subprocess.call(cmd, cwd=ROOT)
+    if code == 0:
+        postprocess(out / "_build" / "html", local=config_path != ROOT / "_config.yml")
+        print(f"the website without solutions is in {out / '_build' / 'html'}")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
+    parser.add_argument("--out", type=Path, default=None, help="default: _build/student (_build/student-site)")
+    parser.add_argument("--site", action="store_true", help="build the website without solutions instead")
     args = parser.parse_args(argv)
+    if args.site:
+        return build_site(args.out or ROOT / "_build" / "student-site")
+    out = args.out or ROOT / "_build" / "student"
     paths = args.notebooks or toc_notebooks(ROOT)
-    args.out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        target = args.out / Path(path).name
+        target = out / Path(path).name
         nbformat.write(student_notebook(nb), target)
         print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
     return 0

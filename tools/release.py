@@ -1,0 +1,136 @@
+"""The course's repository and release, named in one place (pyproject.toml), copied everywhere else.
+
+    python tools/release.py check                    # do the copies agree with pyproject.toml?
+    python tools/release.py sync                     # rewrite the copies from pyproject.toml
+    python tools/release.py sync --repo URL          # a fork: set the repository, then rewrite the copies
+    python tools/release.py tag                      # check, then create the git tag v<version>
+
+The one place: ``[project] version`` and ``[project.urls] Repository`` in ``pyproject.toml``.
+The copies: the install line in the first code cell of every chapter (``course_lib @ git+<repo>@v<version>``,
+so that Colab and Binder install the checks of the release the notebook belongs to), ``repository.url``
+in ``_config.yml`` (launch and repository buttons), and ``version`` / ``repository-code`` in
+``CITATION.cff``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tools.toc import toc_notebooks  # noqa: E402
+
+INSTALL = re.compile(r'(%pip install -q ")course_lib(?P<extras>\[[^\]]*\])? @ '
+                     r'git\+(?P<url>[^"@]+?)(@(?P<ref>[^"]+))?(")')
+
+
+def project(root: Path = ROOT) -> tuple[str, str]:
+    """(repository URL, version) from pyproject.toml."""
+    meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return meta["urls"]["Repository"].rstrip("/"), meta["version"]
+
+
+def install_line(repo: str, version: str, extras: str = "") -> str:
+    return f'%pip install -q "course_lib{extras} @ git+{repo}@v{version}"'
+
+
+def _notebooks(root: Path) -> list[Path]:
+    return toc_notebooks(root)
+
+
+def problems(root: Path = ROOT) -> list[str]:
+    """Every copy that disagrees with pyproject.toml."""
+    repo, version = project(root)
+    out = []
+    for path in _notebooks(root):
+        nb = nbformat.read(path, as_version=4)
+        code = next((c for c in nb.cells if c.cell_type == "code"), None)
+        m = INSTALL.search(code.source) if code is not None else None
+        if m is None:
+            out.append(f"{path.name}: the first code cell has no `%pip install -q \"course_lib @ git+…\"` line")
+        elif m.group("url").rstrip("/") != repo or m.group("ref") != f"v{version}":
+            out.append(f"{path.name}: installs {m.group('url')}@{m.group('ref')}, not {repo}@v{version}")
+    config = (root / "_config.yml").read_text(encoding="utf-8")
+    m = re.search(r"^repository:\s*\n\s+url:\s*(\S+)", config, re.M)
+    if m is None or m.group(1).rstrip("/") != repo:
+        out.append(f"_config.yml: repository.url is {m.group(1) if m else 'missing'}, not {repo}")
+    citation = (root / "CITATION.cff").read_text(encoding="utf-8")
+    if not re.search(rf"^version:\s*\"?{re.escape(version)}\"?\s*$", citation, re.M):
+        out.append(f"CITATION.cff: version is not {version}")
+    if not re.search(rf"^repository-code:\s*\"?{re.escape(repo)}\"?\s*$", citation, re.M):
+        out.append(f"CITATION.cff: repository-code is not {repo}")
+    return out
+
+
+def set_repository(root: Path, repo: str) -> None:
+    path = root / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    new, n = re.subn(r'^(Repository\s*=\s*)"[^"]*"', rf'\g<1>"{repo}"', text, flags=re.M)
+    if n != 1:
+        raise SystemExit("pyproject.toml has no [project.urls] Repository = \"…\" line")
+    path.write_text(new, encoding="utf-8")
+
+
+def sync(root: Path = ROOT) -> list[str]:
+    """Rewrite every copy from pyproject.toml; return the files changed."""
+    repo, version = project(root)
+    changed = []
+    for path in _notebooks(root):
+        nb = nbformat.read(path, as_version=4)
+        code = next((c for c in nb.cells if c.cell_type == "code"), None)
+        if code is None:
+            continue
+        new = INSTALL.sub(lambda m: install_line(repo, version, m.group("extras") or ""), code.source)
+        if new != code.source:
+            code.source = new
+            with open(path, "w", encoding="utf-8", newline="\n") as fh:
+                nbformat.write(nb, fh)
+            changed.append(path.name)
+    for name, pattern, value in (
+        ("_config.yml", r"^(repository:\s*\n\s+url:\s*)\S+", repo),
+        ("CITATION.cff", r"^(version:\s*)\S+", f'"{version}"'),
+        ("CITATION.cff", r"^(repository-code:\s*)\S+", f'"{repo}"'),
+    ):
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        new = re.sub(pattern, lambda m, value=value: m.group(1) + value, text, count=1, flags=re.M)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            changed.append(name)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("check", "sync", "tag"))
+    parser.add_argument("--repo", help="with sync: the repository URL of a fork, e.g. https://github.com/me/descent")
+    args = parser.parse_args(argv)
+    if args.command == "sync":
+        if args.repo:
+            set_repository(ROOT, args.repo.rstrip("/"))
+        changed = sync(ROOT)
+        print("updated: " + (", ".join(changed) if changed else "nothing (all copies agree)"))
+        return 0
+    found = problems(ROOT)
+    for p in found:
+        print(p)
+    if found:
+        print("run `python tools/release.py sync` (or `make fork REPO=…`)")
+        return 1
+    repo, version = project(ROOT)
+    print(f"the notebooks, _config.yml and CITATION.cff name {repo} at v{version}")
+    if args.command == "tag":
+        return subprocess.call(["git", "tag", "-a", f"v{version}", "-m", f"Descent {version}"], cwd=ROOT)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
