@@ -1,230 +1,97 @@
-"""The grader's side of the probe's plain data: decode it, and replay recorded calls to a check.
+"""The grader's side of the probe's plain data: decode it, and stand in for a student's function.
 
-Nothing here runs student code: :func:`decode` builds Python numbers, NumPy arrays, torch tensors,
-lists, dicts and course_lib dataclasses from the tagged JSON of :mod:`tools.grade.probe`; a
-:class:`Replayer` stands in for a student's function and answers a check's calls from the record the
-kernel made, applying what the function changed in its arguments.
+Nothing here runs student code. :func:`decode` builds Python numbers, NumPy arrays, torch tensors,
+lists, dicts and course_lib dataclasses from the probe's tagged JSON (:mod:`tools.grade.probe`); a
+:class:`Caller` stands in for a student's function inside a check that runs in the grader: it sends
+the check's arguments to the kernel, and gives the check back what the student's function returned
+(or raises what it raised), after making the check's arguments what the function left them as.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-import keyword
-import math
-import re
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from tools.grade.probe import dumps, encode
+from tools.grade.probe import DataError, Opaque, dumps, encode, named
+from tools.grade.probe import decode as _decode
 
-__all__ = ["decode", "Opaque", "Replayer", "ReplayError", "StudentError", "DataError"]
-
-
-class DataError(ValueError):
-    """The kernel sent data that is not what the probe writes."""
+__all__ = ["decode", "Caller", "CallError", "KernelStopped", "StudentError", "DataError", "Opaque"]
 
 
-class ReplayError(BaseException):
-    """A check called the student's function in a way the kernel's record does not hold.
+class CallError(BaseException):
+    """A check's call could not be made in the kernel (an argument that is not plain data, a bad reply).
 
-    A ``BaseException``: it must pass through the checks' ``except Exception`` (which would turn it into
-    a hint) up to the judge, which reports it as an error of the grading, not of the student.
+    A ``BaseException``, like :class:`KernelStopped`: both must pass through the checks' ``except
+    Exception`` (which would make a hint of them) up to the judge, which reports them.
     """
 
 
+class KernelStopped(BaseException):
+    """The notebook's kernel stopped (time, memory, death) while the student's function ran."""
+
+    def __init__(self, stopped: dict):
+        super().__init__(stopped.get("reason", "stopped"))
+        self.stopped = stopped
+
+
 class StudentError(Exception):
-    """An error the student's function raised in the kernel, raised again here with its type's name."""
-
-
-class Opaque:
-    """An object the kernel could not send as plain data; checks see an object with no numbers in it."""
-
-    def __init__(self, why: str):
-        self._why = why
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}: {self._why}>"
-
-
-_IDENT = re.compile(r"[^0-9A-Za-z_]")
-
-
-def _named(base: type, name: str, cache: dict = {}) -> type:  # noqa: B006 - a deliberate per-process cache
-    """A subclass of ``base`` called ``name`` (so that a check's "got a map" names the student's type)."""
-    name = _IDENT.sub("_", str(name))[:60] or "object"
-    if name[0].isdigit() or keyword.iskeyword(name):
-        name = "_" + name
-    key = (base, name)
-    if key not in cache:
-        cache[key] = type(name, (base,), {})
-    return cache[key]
-
-
-def _number(v, kind: str):
-    if isinstance(v, str):
-        if v in ("nan", "inf", "-inf"):
-            return float(v)
-        if kind == "int" and re.fullmatch(r"-?\d{1,400}", v):
-            return int(v)
-        raise DataError(f"not a number: {v[:40]!r}")
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise DataError(f"not a number: {type(v).__name__}")
-    return v
-
-
-_NP = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"}
-_TORCH = _NP | {"bfloat16"}
-
-
-def _flat(enc: dict, dtypes: set) -> tuple[str, list[int], list]:
-    dtype, shape, values = enc.get("dtype"), enc.get("shape"), enc.get("v")
-    if dtype not in dtypes or not isinstance(shape, list) or not isinstance(values, list):
-        raise DataError("a malformed array")
-    if not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s for s in shape):
-        raise DataError("a malformed shape")
-    if math.prod(shape) != len(values):
-        raise DataError("an array whose shape and values disagree")
-    kind = "bool" if dtype == "bool" else "int" if dtype.startswith(("int", "uint")) else "float"
-    if kind == "bool":
-        if not all(isinstance(v, bool) for v in values):
-            raise DataError("a malformed boolean array")
-        return dtype, shape, values
-    return dtype, shape, [_number(v, kind) for v in values]
+    """An error the student's function raised in the kernel, raised again here under its type's name."""
 
 
 def decode(enc):
-    """The Python object the tagged data ``enc`` describes (raises :class:`DataError` on anything else)."""
-    if not isinstance(enc, dict) or "t" not in enc:
-        raise DataError("a value without its type tag")
-    t = enc["t"]
-    v = enc.get("v")
-    if t == "none":
-        return None
-    if t == "bool":
-        if not isinstance(v, bool):
-            raise DataError("a malformed bool")
-        return v
-    if t == "int":
-        out = _number(v, "int")
-        if not isinstance(out, int):
-            raise DataError("a malformed int")
-        return out
-    if t == "float":
-        return float(_number(v, "float"))
-    if t == "str":
-        if not isinstance(v, str):
-            raise DataError("a malformed str")
-        return v
-    if t in ("list", "tuple"):
-        if not isinstance(v, list):
-            raise DataError(f"a malformed {t}")
-        items = [decode(x) for x in v]
-        return items if t == "list" else tuple(items)
-    if t == "dict":
-        if not isinstance(v, list) or not all(isinstance(kv, list) and len(kv) == 2 for kv in v):
-            raise DataError("a malformed dict")
-        out = {}
-        for k, x in v:
-            key = decode(k)
-            try:
-                hash(key)
-            except TypeError:
-                raise DataError("a dict with an unhashable key") from None
-            out[key] = decode(x)
-        return out
-    if t == "ndarray":
-        dtype, shape, values = _flat(enc, _NP)
-        return np.array(values, dtype=dtype).reshape(shape)
-    if t == "npscalar":
-        dtype, _, values = _flat({"dtype": enc.get("dtype"), "shape": [1], "v": [v]}, _NP)
-        return np.dtype(dtype).type(values[0])
-    if t == "tensor":
-        return _tensor(enc)
-    if t == "dataclass":
-        return _dataclass(enc)
-    if t == "callable":
-        return _named(Opaque, enc.get("type", "function"))("a function of the kernel")
-    if t == "opaque":
-        return _named(Opaque, enc.get("type", "object"))(str(enc.get("why", ""))[:200])
-    raise DataError(f"an unknown type tag {str(t)[:20]!r}")
+    """What the kernel sent, as Python objects (functions arrive as opaque objects, never looked up)."""
+    return _decode(enc, functions=False)
 
 
-def _tensor(enc: dict) -> torch.Tensor:
-    dtype, shape, values = _flat(enc, _TORCH)
-    out = torch.tensor(values, dtype=torch.float64 if dtype == "bfloat16" else getattr(torch, dtype))
-    out = out.to(getattr(torch, dtype)).reshape(shape)
-    if enc.get("requires_grad") is True and out.is_floating_point():
-        out.requires_grad_(True)
-    if enc.get("grad") is not None:
-        grad = _tensor(enc["grad"])
-        if grad.shape == out.shape and grad.dtype == out.dtype and out.requires_grad:
-            out.grad = grad
-    return out
+def _sendable(enc) -> str | None:
+    """Why encoded arguments cannot be sent to the kernel, or None."""
+    if isinstance(enc, dict):
+        if enc.get("t") == "opaque" or (enc.get("t") == "callable" and not enc.get("ref")):
+            return f"a {enc.get('type', 'value')}"
+        return next((why for v in enc.values() if (why := _sendable(v))), None)
+    if isinstance(enc, list):
+        return next((why for v in enc if (why := _sendable(v))), None)
+    return None
 
 
-def _dataclass(enc: dict):
-    path = enc.get("cls")
-    if not isinstance(path, str) or not path.startswith("course_lib."):
-        raise DataError("a dataclass from outside course_lib")
-    fields = enc.get("v")
-    if not isinstance(fields, list):
-        raise DataError("a malformed dataclass")
-    module_name, _, qualname = path.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), qualname)
-    except (ImportError, AttributeError):
-        raise DataError(f"an unknown class {path[:80]}") from None
-    if not dataclasses.is_dataclass(cls):
-        raise DataError(f"{path[:80]} is not a dataclass")
-    values = {str(k): decode(x) for k, x in fields}
-    try:
-        return cls(**values)
-    except TypeError as err:
-        raise DataError(f"{path[:80]} could not be rebuilt: {err}") from None
+class Caller:
+    """The student's function ``name``, as a check in the grader sees it: every call runs in the kernel.
 
+    ``send(name, request) -> record`` delivers the call (see :func:`tools.grade.probe.call`) and returns
+    the kernel's record, or raises :class:`KernelStopped`.
+    """
 
-# --- replay ---------------------------------------------------------------------------------------------
-
-
-def _key(args, kwargs) -> str:
-    return dumps([[encode(a) for a in args], [[k, encode(v)] for k, v in kwargs.items()]])
-
-
-def _record_key(record: dict) -> str:
-    return dumps([record.get("args"), record.get("kwargs", [])])
-
-
-class Replayer:
-    """Answer a check's calls to the student's function called ``name`` from the kernel's record."""
-
-    def __init__(self, name: str, calls: list):
-        if not isinstance(calls, list):
-            raise DataError("a malformed record of calls")
+    def __init__(self, name: str, send: Callable[[str, dict], dict]):
         self.__name__ = name
-        self._calls = calls
-        self._used: set[int] = set()
+        self._send = send
+
+    def __repr__(self) -> str:
+        return f"<your function {self.__name__}>"
 
     def __call__(self, *args, **kwargs):
-        key = _key(args, kwargs)
-        for i, record in enumerate(self._calls):
-            if i not in self._used and isinstance(record, dict) and _record_key(record) == key:
-                self._used.add(i)
-                return self._answer(record, args)
-        raise ReplayError(f"`{self.__name__}` was called on inputs the kernel's record does not hold")
-
-    def _answer(self, record: dict, args: tuple):
-        after = record.get("after") or []
-        for target, change in zip(args, after):
-            if change is not None:
-                _apply(target, change)
-        if "raised" in record:
-            kind, message = (list(record["raised"]) + ["", ""])[:2]
-            raise _named(StudentError, kind)(str(message))
-        if "out" not in record:
-            raise DataError("a call with neither a result nor an error")
-        return decode(record["out"])
+        request = {"args": [encode(a) for a in args], "kwargs": [[k, encode(v)] for k, v in kwargs.items()]}
+        why = _sendable(request)
+        if why:
+            raise CallError(f"the check passes `{self.__name__}` {why}, which the grader cannot send to the kernel")
+        record = self._send(self.__name__, request)
+        if not isinstance(record, dict):
+            raise CallError(f"the kernel's reply to a call of `{self.__name__}` is not readable")
+        try:
+            for target, change in zip(args, record.get("after") or []):
+                if change is not None:
+                    _apply(target, change)
+            if "raised" in record:
+                kind, message = (list(record["raised"]) + ["", ""])[:2]
+                raise named(StudentError, kind)(str(message))
+            if "out" not in record:
+                raise DataError("a call with neither a result nor an error")
+            return decode(record["out"])
+        except (DataError, TypeError, ValueError, KeyError, AttributeError) as err:
+            if isinstance(err, StudentError):
+                raise
+            raise CallError(f"the kernel's reply to a call of `{self.__name__}` is not readable ({err})") from None
 
 
 def _apply(target, change: dict) -> None:
@@ -247,7 +114,6 @@ def _apply(target, change: dict) -> None:
             target[...] = new
     elif isinstance(target, list):
         if not isinstance(new_enc, dict) or new_enc.get("t") not in ("list", "tuple"):
-            target[:] = [decode(new_enc)] if new_enc is not None else []
             return
         items = new_enc.get("v") or []
         same = change.get("same") or []
@@ -265,3 +131,25 @@ def _apply(target, change: dict) -> None:
         if isinstance(new, dict):
             target.clear()
             target.update(new)
+
+
+def local_sender(ns: dict) -> Callable[[str, dict], dict]:
+    """A ``send`` that runs the call in THIS process on ``ns`` (for tests: what the kernel would do)."""
+    import json
+
+    from tools.grade import probe
+
+    def send(name: str, request: dict) -> dict:
+        published = []
+        original = probe._publish
+        probe._publish = published.append
+        try:
+            probe.call(ns, name, json.dumps(request))
+        finally:
+            probe._publish = original
+        return json.loads(json.dumps(published[0]))
+
+    return send
+
+
+__all__ += ["local_sender", "Opaque"]

@@ -14,8 +14,8 @@ when it has an automatic check. An instructor adds their own rules in a Python f
 
 An exercise passes when every one of its checks passes. A check written by an instructor is called
 the same way as the course's (see ``book/instructors.md``): with the student's values, or, for a
-function, with a stand-in that replays what the student's function returned in the kernel; it
-returns a :class:`course_lib.checks.CheckResult` (e.g. through ``report``) or a bool.
+function, with a stand-in that runs each call in the student's kernel and returns what the function
+returned there; it returns a :class:`course_lib.checks.CheckResult` (e.g. through ``report``) or a bool.
 """
 
 from __future__ import annotations
@@ -43,17 +43,15 @@ class Graded:
     notebook: str  # the student-edition file name, e.g. "04_ema.ipynb"
     answers: tuple[str, ...]
     points: float
-    checks: tuple[Callable, ...]  # the judges, run in the grader's process
-    kernel_checks: tuple[dict, ...]  # how the probe finds the same checks in the kernel
+    checks: tuple[Callable, ...]  # the course's check, then the instructor's: run in the grader's process
 
 
 @dataclasses.dataclass(frozen=True)
 class Rules:
-    """Everything the grader grades, by chapter, with the instructor file's source for the kernel."""
+    """Everything the grader grades, by chapter."""
 
     exercises: dict[int, tuple[Graded, ...]]
     notebooks: dict[int, str]  # chapter -> student-edition file name, for every chapter of the book
-    instructor_source: str = ""
     instructor_path: str = ""
     chosen: bool = False  # the chapters were chosen (command line or CHAPTERS), not taken from the submissions
 
@@ -79,19 +77,18 @@ def chapter_notebooks(root: Path = ROOT) -> dict[int, str]:
     return out
 
 
-def load_instructor(path: Path) -> tuple[dict, str]:
-    """The instructor file's settings (as a module's globals) and its source text."""
+def load_instructor(path: Path) -> dict:
+    """The instructor file's settings (its module's globals)."""
     path = Path(path)
     if not path.is_file():
         raise RulesError(f"--checks: no such file {path}")
-    source = path.read_text(encoding="utf-8")
     spec = importlib.util.spec_from_file_location("descent_instructor_checks", path)
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
     except Exception as err:  # noqa: BLE001 - the instructor's file: say what is wrong with it
         raise RulesError(f"--checks {path}: {type(err).__name__}: {err}") from err
-    return vars(module), source
+    return vars(module)
 
 
 def _validate(settings: dict) -> None:
@@ -129,7 +126,7 @@ def _validate(settings: dict) -> None:
 
 def load_rules(instructor: Path | None = None, chapters: list[int] | None = None, root: Path = ROOT) -> Rules:
     """The exercises to grade, by chapter. ``chapters`` (the command line) overrides ``CHAPTERS``."""
-    settings, source = (load_instructor(instructor) if instructor else ({}, ""))
+    settings = load_instructor(instructor) if instructor else {}
     _validate(settings)
     notebooks = chapter_notebooks(root)
     wanted = chapters if chapters is not None else settings.get("CHAPTERS")
@@ -144,19 +141,13 @@ def load_rules(instructor: Path | None = None, chapters: list[int] | None = None
     for label, ex in EXERCISES.items():  # registry order: the order of the chapter
         if ex.chapter not in by_chapter or label in skip:
             continue
-        judges, kernel = [], []
-        if ex.check is not None:
-            judges.append(check_function(label))
-            kernel.append({"kind": "registry", "check": ex.check, "label": label})
-        for i, fn in enumerate(extra.get(label, [])):
-            judges.append(fn)
-            kernel.append({"kind": "instructor", "label": label, "index": i})
+        judges = ([check_function(label)] if ex.check is not None else []) + list(extra.get(label, []))
         if not judges:
             continue
         names = tuple(ex.answers or answers.get(label, ()))
         if not names:
             raise RulesError(f"exercise {label} has checks but no answers: name them in ANSWERS")
         by_chapter[ex.chapter].append(Graded(label, ex.chapter, notebooks[ex.chapter], names,
-                                             float(points.get(label, ex.points)), tuple(judges), tuple(kernel)))
-    return Rules({c: tuple(v) for c, v in by_chapter.items()}, notebooks, source,
-                 str(instructor) if instructor else "", wanted is not None)
+                                             float(points.get(label, ex.points)), tuple(judges)))
+    return Rules({c: tuple(v) for c, v in by_chapter.items()}, notebooks, str(instructor) if instructor else "",
+                 wanted is not None)

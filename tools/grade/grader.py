@@ -8,7 +8,10 @@ becomes rows with a status and a message.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
+import json
 import re
 import sys
 from pathlib import Path
@@ -16,11 +19,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from tools.grade import output
+from tools.grade.codec import CallError, KernelStopped
 from tools.grade.exercises import Graded, Rules, load_rules
-from tools.grade.judge import judge
+from tools.grade.judge import Verdict, judge
 from tools.grade.output import Row
-from tools.grade.plan import Plan, SubmissionError, plan, read_notebook
-from tools.grade.runner import Job, Outcome, run_all, worker_command
+from tools.grade.plan import Plan, SubmissionError, call_source, plan, read_notebook
+from tools.grade.runner import OVERHEAD, Job, Outcome, WorkerGone, run_all, worker_command
 
 OUTPUT_FILES = ("grades.csv", "summary.csv", "report.md")
 
@@ -98,79 +102,95 @@ def read_submissions(folder: Path, notebooks: dict[int, str]) -> tuple[dict[str,
     return students, notes
 
 
-# --- rows from a worker's result -------------------------------------------------------------------
+# --- rows from a worker's outcome ------------------------------------------------------------------
 
 
-def _stopped_message(stopped: dict, at_probe: str | None, cell: int | None, settings: Settings) -> tuple[str, str]:
+def _where(the_plan: Plan, stopped: dict) -> str:
+    i = stopped.get("i")
+    if not isinstance(i, int) or not 0 <= i < len(the_plan.cells):
+        return "before this exercise"
+    probe = the_plan.cells[i]["probe"]
+    if probe and stopped.get("run"):
+        return f"while the check of `{probe}` ran your function (it did not return)"
+    if probe:
+        return f"while reading the answers of `{probe}`"
+    return f"in cell {the_plan.cell_number[i]}"
+
+
+def stopped_message(stopped: dict, the_plan: Plan, settings: Settings) -> str:
+    where = _where(the_plan, stopped)
     reason = stopped.get("reason")
-    where = f"while grading `{at_probe}` (a function of yours did not return)" if at_probe else (
-        f"in cell {cell}" if cell else "before this exercise")
     if reason == "memory":
         detail = clean(stopped.get("detail", ""), 200)
-        return "timeout", f"the notebook hit the memory limit ({settings.memory_mb} MiB) {where}: {detail}; " \
-                          "it stopped there"
+        return f"the notebook hit the memory limit ({settings.memory_mb} MiB) {where} ({detail}) and stopped there"
     if reason == "died":
-        return "timeout", f"the notebook's kernel died {where} (a crash, or the memory limit of " \
-                          f"{settings.memory_mb} MiB); it stopped there"
-    return "timeout", f"the notebook ran out of time (TIMEOUT = {settings.timeout:g} s) {where}; it stopped there"
+        return (f"the notebook's kernel died {where} (a crash, or the memory limit of {settings.memory_mb} MiB) "
+                "and stopped there")
+    return f"the notebook ran out of time (TIMEOUT = {settings.timeout:g} s) {where} and stopped there"
 
 
-def _valid(result) -> bool:
-    if not isinstance(result, dict) or not isinstance(result.get("cells"), list):
-        return False
-    if not all(isinstance(c, dict) and c.get("status") in ("ok", "error") for c in result["cells"]):
-        return False
-    stopped = result.get("stopped")
-    return stopped is None or (isinstance(stopped, dict) and isinstance(stopped.get("cell"), int))
+def _error_of(event) -> tuple[str, str] | None:
+    if not isinstance(event, dict) or event.get("status") != "error":
+        return None
+    err = event.get("error")
+    err = list(err) if isinstance(err, list) else []
+    return str((err + [""])[0]), str((err + ["", ""])[1])
 
 
 def rows_for(student: str, graded: list[Graded], the_plan: Plan, outcome: Outcome, settings: Settings) -> list[Row]:
-    """The rows of one notebook from its worker's (untrusted) result."""
+    """The rows of one notebook from what its worker sent (untrusted) and the verdicts given meanwhile."""
     rows = []
-    result = outcome.result
-    if outcome.problem == "timeout":
-        msg = (f"the notebook's worker did not finish within TIMEOUT + its start-up allowance "
-               f"({settings.timeout:g} s + 150 s) and was stopped")
-        return [Row(student, g.notebook, g.label, "timeout", 0.0, msg) for g in graded]
-    if outcome.problem or not _valid(result):
-        msg = clean(outcome.problem or "the notebook's worker sent a result the grader cannot read")
-        return [Row(student, g.notebook, g.label, "error", 0.0, msg) for g in graded]
-    cells = result["cells"]
-    stopped = result.get("stopped")
+    stopped = outcome.end.get("stopped") if isinstance(outcome.end, dict) else None
+    stopped = stopped if isinstance(stopped, dict) else None
     for g in graded:
         p = the_plan.probe_at[g.label]
         note = (" (its statement cell is missing, so the answer was looked for at the end of the notebook)"
                 if g.label in the_plan.missing_statement else "")
-        if p >= len(cells):
-            if stopped is None:
-                status, msg = "error", "the notebook's worker stopped early without saying why"
+        verdict = outcome.verdicts.get(p)
+        if verdict is None:  # the probe never ran
+            if outcome.problem == "timeout":
+                status, msg = "timeout", (f"the notebook's worker did not finish within TIMEOUT + its start-up "
+                                          f"allowance ({settings.timeout:g} s + {OVERHEAD:g} s) and was stopped")
+            elif stopped is not None:
+                status, msg = "timeout", stopped_message(stopped, the_plan, settings)
             else:
-                at = stopped["cell"]
-                probe = the_plan.cells[at]["probe"] if 0 <= at < len(the_plan.cells) else None
-                number = the_plan.cell_number[at] if 0 <= at < len(the_plan.cell_number) else None
-                status, msg = _stopped_message(stopped, probe, number, settings)
-            rows.append(Row(student, g.notebook, g.label, status, 0.0, msg + note))
+                status, msg = "error", f"the notebook's worker ended before this exercise: {outcome.problem or '?'}"
+            rows.append(Row(student, g.notebook, g.label, status, 0.0, clean(msg) + note))
             continue
-        probe_cell = cells[p]
-        if not probe_cell.get("payload"):
-            err = probe_cell.get("error") or ["", ""]
-            msg = clean(f"the grader's probe failed in the notebook's kernel ({err[0]}: {err[1]}): did the notebook "
-                        "change Python, IPython or the course's modules?")
-            rows.append(Row(student, g.notebook, g.label, "error", 0.0, msg + note))
-            continue
-        verdict = judge(g, probe_cell["payload"])
         status, lines = verdict.status, list(verdict.lines)
+        if status == "timeout":
+            lines = [stopped_message(verdict.stopped or stopped or {}, the_plan, settings)]
         if status == "not-done":
-            errors = [(i, cells[i].get("error")) for i in the_plan.region.get(g.label, [])
-                      if i < len(cells) and cells[i].get("status") == "error"]
+            errors = [(i, e) for i in the_plan.region.get(g.label, []) if (e := _error_of(outcome.events.get(i)))]
             if errors:
-                i, (ename, evalue) = errors[0][0], (list(errors[0][1] or []) + ["", ""])[:2]
+                i, (ename, evalue) = errors[0]
                 status = "error"
                 lines.insert(0, f"cell {the_plan.cell_number[i]} raised {ename}: {evalue}")
         msg = clean("; ".join(lines)) + note
         rows.append(Row(student, g.notebook, g.label, status, g.points if status == "pass" else 0.0, msg,
                         tuple(clean(line) for line in lines) if status == "fail" else ()))
     return rows
+
+
+def probe_judge(graded: Graded, event: dict, run) -> Verdict:
+    """Judge one exercise from its probe event; ``run`` makes a call in the worker's kernel."""
+    if not event.get("payload"):
+        err = _error_of(event) or ("", "no answer data")
+        return Verdict("error", (clean(f"the grader's probe failed in the notebook's kernel ({err[0]}: {err[1]}): "
+                                       "did the notebook change Python, IPython or the course's modules?"),))
+
+    def send(name: str, request: dict) -> dict:
+        try:
+            event = run({"cmd": "run", "source": call_source(name, request)})
+        except WorkerGone as gone:
+            raise KernelStopped({"reason": "stopped", "detail": str(gone)}) from None
+        try:
+            return json.loads(event["payload"])
+        except (KeyError, TypeError, ValueError):
+            err = _error_of(event) or ("", "no reply")
+            raise CallError(clean(f"the call failed in the kernel ({err[0]}: {err[1]})")) from None
+
+    return judge(graded, event["payload"], send)
 
 
 # --- the whole class ---------------------------------------------------------------------------------
@@ -216,7 +236,11 @@ def grade(settings: Settings) -> Gradebook:
                 continue
             jobs.append(Job(key, plans[key].cells, settings.timeout, settings.memory_mb))
     seconds: dict[tuple, float] = {}
+    by_label = {g.label: g for g in exercises}
     bar = tqdm(total=len(jobs), desc="grading", unit="notebook", file=sys.stderr, disable=not settings.progress)
+
+    def on_probe(key: tuple, index: int, event: dict, run) -> Verdict:
+        return probe_judge(by_label[plans[key].cells[index]["probe"]], event, run)
 
     def done(outcome: Outcome) -> None:
         student, name = outcome.key
@@ -225,8 +249,9 @@ def grade(settings: Settings) -> Gradebook:
         seconds[outcome.key] = outcome.seconds
         bar.update(1)
 
-    try:
-        run_all(jobs, worker_command(settings.prefix, settings.python), settings.jobs, done)
+    try:  # the checks print their ✓/✗ lines: not on the instructor's terminal
+        with contextlib.redirect_stdout(io.StringIO()):
+            run_all(jobs, worker_command(settings.prefix, settings.python), settings.jobs, on_probe, done)
     finally:
         bar.close()
     ordered = [r for s in students for n in notebooks for r in rows.get((s, n), [])]

@@ -1,19 +1,20 @@
-"""The verdict: an exercise's checks, run in the grader's own process on the probe's plain data.
+"""The verdict: an exercise's checks, run in the grader's own process.
 
 The checks are the course's own (``course_lib.checks``) and the instructor's: the same functions a
-student runs in the notebook, called here with decoded values, or with :class:`tools.grade.codec.Replayer`
-stand-ins for the student's functions. No student code runs here, so nothing a submission did in its
-kernel (patching a check, NumPy, torch or the probe) reaches this code.
+student runs in the notebook. Here they get the student's values decoded from the probe's plain data,
+and, for a student's function, a :class:`tools.grade.codec.Caller` that runs each call the check makes
+in the student's kernel and hands back only the result. The inputs are the check's, the comparison is
+the check's, in this process: nothing the notebook did in its kernel (patching a check, NumPy, torch,
+course_lib or the probe) reaches them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 import json
+from collections.abc import Callable
 
-from tools.grade.codec import DataError, Replayer, ReplayError, decode
+from tools.grade.codec import Caller, CallError, DataError, KernelStopped, decode
 from tools.grade.exercises import Graded
 
 #: the largest probe payload judged
@@ -22,16 +23,13 @@ MAX_PAYLOAD = 32 * 2**20
 
 @dataclasses.dataclass(frozen=True)
 class Verdict:
-    status: str  # pass, fail, not-done, error
+    status: str  # pass, fail, not-done, timeout, error
     lines: tuple[str, ...] = ()
+    stopped: dict | None = None  # for "timeout": how the kernel stopped
 
     @property
     def message(self) -> str:
         return "; ".join(self.lines)
-
-
-def _code(name: str) -> str:
-    return f"`{name}`"
 
 
 def _result_status(result) -> tuple[str, tuple[str, ...]]:
@@ -43,53 +41,49 @@ def _result_status(result) -> tuple[str, tuple[str, ...]]:
     return ("pass" if result else "fail"), lines
 
 
-def judge(graded: Graded, payload_text: str) -> Verdict:
-    """The verdict on one exercise from the text its probe published."""
+def read_answers(graded: Graded, payload_text) -> dict:
+    """``{name: state}`` from the probe's payload; :class:`DataError` if it is not the probe's."""
     if not isinstance(payload_text, str) or len(payload_text) > MAX_PAYLOAD:
-        return Verdict("error", ("the grader got no readable answer data from the notebook's kernel",))
+        raise DataError("no readable answer data")
     try:
         payload = json.loads(payload_text)
         answers = payload["answers"]
         if payload.get("label") != graded.label or not isinstance(answers, dict):
-            raise DataError("data for another exercise")
+            raise DataError("answer data for another exercise")
         states = {name: answers[name] for name in graded.answers}
-        kinds = {name: state["state"] for name, state in states.items()}
+        if not all(isinstance(s, dict) and s.get("state") in ("missing", "placeholder", "value", "callable")
+                   for s in states.values()):
+            raise DataError("answer data of an unknown kind")
+        return states
     except (ValueError, KeyError, TypeError) as err:
-        return Verdict("error", (f"the kernel sent answer data the grader cannot read ({type(err).__name__})",))
+        raise DataError(f"unreadable answer data ({type(err).__name__})") from None
+
+
+def judge(graded: Graded, payload_text, send: Callable[[str, dict], dict]) -> Verdict:
+    """The verdict on one exercise, from the text its probe published; ``send`` runs a call in the kernel."""
+    try:
+        states = read_answers(graded, payload_text)
+    except DataError as err:
+        return Verdict("error", (f"the kernel sent answer data the grader cannot read: {err}",))
+    kinds = {name: state["state"] for name, state in states.items()}
     missing = [n for n, k in kinds.items() if k == "missing"]
     placeholders = [n for n, k in kinds.items() if k == "placeholder"]
     if missing or placeholders:
-        lines = [f"{_code(n)} is not defined: the exercise asks for a variable or function of exactly that name"
+        lines = [f"`{n}` is not defined: the exercise asks for a variable or function of exactly that name"
                  for n in missing]
-        lines += [f"{_code(n)} is still the student edition's placeholder: exercise not done" for n in placeholders]
+        lines += [f"`{n}` is still the student edition's placeholder: exercise not done" for n in placeholders]
         return Verdict("not-done", tuple(lines))
-    if any(k not in ("value", "callable") for k in kinds.values()):
-        return Verdict("error", ("the kernel sent answer data the grader cannot read (unknown kind)",))
-    callables = [n for n, k in kinds.items() if k == "callable"]
-    transcripts = payload.get("transcripts") or []
-    if callables and (not isinstance(transcripts, list) or len(transcripts) != len(graded.checks)):
-        return Verdict("error", ("the kernel sent no record of the calls to your functions: the notebook's "
-                                 "kernel did not run the grader's probe as written",))
     try:
-        values = {n: decode(states[n]["v"]) for n in graded.answers if kinds[n] == "value"}
-    except (DataError, KeyError, TypeError, ValueError) as err:
+        args = [decode(states[n].get("v")) if kinds[n] == "value" else Caller(n, send) for n in graded.answers]
+    except DataError as err:
         return Verdict("error", (f"the kernel sent an answer the grader cannot read ({err})",))
-    for k, check in enumerate(graded.checks):
+    for check in graded.checks:
         try:
-            args = []
-            for name in graded.answers:
-                if kinds[name] == "callable":
-                    calls = transcripts[k]["calls"][name]
-                    args.append(Replayer(name, calls))
-                else:
-                    args.append(values[name])
-            with contextlib.redirect_stdout(io.StringIO()):
-                result = check(*args)
-        except ReplayError as err:
-            return Verdict("error", (f"the grader could not replay your functions' calls: {err}",))
-        except (DataError, KeyError, TypeError, IndexError) as err:
-            return Verdict("error", (f"the kernel sent a record of calls the grader cannot read "
-                                     f"({type(err).__name__}: {str(err)[:200]})",))
+            result = check(*args)
+        except KernelStopped as stop:
+            return Verdict("timeout", (), stop.stopped)
+        except CallError as err:
+            return Verdict("error", (f"the grader could not call your function: {err}",))
         except Exception as err:  # noqa: BLE001 - an instructor's check may fail: report it, grade on
             where = "the check" if hasattr(check, "exercise") else "an instructor's check"
             return Verdict("error", (f"{where} failed in the grader: {type(err).__name__}: {str(err)[:300]}",))

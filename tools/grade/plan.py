@@ -79,14 +79,20 @@ def statement_label(cell) -> str | None:
     return m.group(1) if m else None
 
 
-def probe_source(label: str, graded: Graded, rules: Rules) -> str:
-    """The probe cell: the probe's source, run in a namespace of its own, called on the user's namespace."""
-    spec = {"label": label, "answers": list(graded.answers), "checks": list(graded.kernel_checks),
-            "instructor": rules.instructor_source if any(k["kind"] == "instructor" for k in graded.kernel_checks)
-            else ""}
+def _probe_cell(call: str) -> str:
+    """A cell that runs the probe's source in a namespace of its own, then ``call`` on the user's namespace."""
     return (f"exec(compile({_PROBE_SOURCE!r}, '<descent grader probe>', 'exec'), _descent_ns := {{'__name__': "
-            f"'descent_grade_probe'}})\n_descent_ns['run'](get_ipython().user_ns, {json.dumps(spec)!r})\n"
-            "del _descent_ns")
+            f"'descent_grade_probe'}})\n_descent_ns[{call}\ndel _descent_ns")
+
+
+def probe_source(label: str, graded: Graded) -> str:
+    """The cell that reports an exercise's answers."""
+    return _probe_cell(f"'answers'](get_ipython().user_ns, {label!r}, {list(graded.answers)!r})")
+
+
+def call_source(name: str, request: dict) -> str:
+    """The cell that runs the student's ``name`` on a check's arguments."""
+    return _probe_cell(f"'call'](get_ipython().user_ns, {name!r}, {json.dumps(request)!r})")
 
 
 def plan(nb: nbformat.NotebookNode, chapter: int, rules: Rules) -> Plan:
@@ -110,7 +116,7 @@ def plan(nb: nbformat.NotebookNode, chapter: int, rules: Rules) -> Plan:
     def close(label: str | None) -> None:
         if label in graded and label not in probe_at:
             probe_at[label] = len(cells)
-            cells.append({"source": probe_source(label, graded[label], rules), "probe": label})
+            cells.append({"source": probe_source(label, graded[label]), "probe": label})
             number.append(None)
 
     for i, cell in enumerate(nb.cells):

@@ -10,7 +10,9 @@ runs, its descendants are noted every half second, so that a kernel left behind 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import json
 import os
 import signal
@@ -29,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: what a worker may need beyond the notebook's budget: starting and stopping the kernel
 OVERHEAD = 150.0
-#: the most a worker may write as its result
-MAX_RESULT = 128 * 2**20
+#: the longest line a worker may write (a probe's payload is at most 32 MiB)
+MAX_LINE = 40 * 2**20
 
 
 @dataclasses.dataclass
@@ -43,10 +45,18 @@ class Job:
 
 @dataclasses.dataclass
 class Outcome:
+    """What came back from one notebook's worker (events as sent: untrusted, checked by the caller)."""
+
     key: tuple
-    result: dict | None  # the worker's JSON, unchecked (untrusted)
-    problem: str | None  # why there is no result
+    events: dict[int, dict]  # cell index -> its "cell" or "probe" event
+    verdicts: dict[int, object]  # probe cell index -> what ``on_probe`` returned
+    end: dict | None  # the "end" event, if the worker got that far
+    problem: str | None  # why the worker ended without one ("timeout" if the grader stopped it)
     seconds: float
+
+
+class WorkerGone(Exception):
+    pass
 
 
 def worker_command(prefix: list[str] | None = None, python: str | None = None) -> list[str]:
@@ -102,61 +112,126 @@ def _end(proc: subprocess.Popen, grace: float = 5.0) -> None:
             continue
 
 
-def run_job(job: Job, command: list[str], env: dict[str, str] | None = None) -> Outcome:
-    """Run one worker to the end; never raises for anything the notebook did."""
-    start = time.monotonic()
-    payload = json.dumps({"cells": job.cells, "timeout": job.timeout, "memory_mb": job.memory_mb}).encode()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+class _Channel:
+    """The JSON-line conversation with one worker."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+        self.end: dict | None = None
+
+    def send(self, obj: dict) -> None:
         try:
-            proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=out, stderr=err, cwd=ROOT,
+            self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            raise WorkerGone("the worker stopped reading") from None
+
+    def receive(self) -> dict:
+        line = self.proc.stdout.readline(MAX_LINE + 1)
+        if not line:
+            raise WorkerGone("the worker ended")
+        if len(line) > MAX_LINE or not line.endswith(b"\n"):
+            raise WorkerGone("the worker wrote a line longer than any reply")
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            raise WorkerGone("the worker wrote something other than its replies") from None
+        if not isinstance(event, dict) or event.get("ev") not in ("cell", "probe", "ran", "end"):
+            raise WorkerGone("the worker wrote something other than its replies")
+        if event["ev"] == "end":
+            self.end = event
+        return event
+
+
+def run_job(job: Job, command: list[str], env: dict[str, str] | None,
+            on_probe: Callable[[int, dict, Callable[[dict], dict]], object]) -> Outcome:
+    """Run one worker to its end; never raises for anything the notebook did.
+
+    ``on_probe(index, event, run)`` is called for each probe event, in this thread, while the worker
+    waits; ``run(command)`` sends the worker a ``{"cmd": "run", ...}`` and returns its "ran" event (or
+    raises :class:`WorkerGone` when the worker ended instead; :attr:`_Channel.end` then says how).
+    """
+    start = time.monotonic()
+    events: dict[int, dict] = {}
+    verdicts: dict[int, object] = {}
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=ROOT,
                                     env=env, start_new_session=True)
         except OSError as exc:
-            return Outcome(job.key, None, f"the grader could not start its worker ({exc})", 0.0)
+            return Outcome(job.key, {}, {}, None, f"the grader could not start its worker ({exc})", 0.0)
         watch = _Watch(proc.pid)
         watch.start()
+        timed_out = threading.Event()
+
+        def stop() -> None:
+            timed_out.set()
+            _end(proc)
+
+        timer = threading.Timer(job.timeout + OVERHEAD, stop)
+        timer.start()
+        channel = _Channel(proc)
         problem = None
+
+        def run(command_: dict) -> dict:
+            channel.send(command_)
+            event = channel.receive()
+            if event["ev"] != "ran":
+                raise WorkerGone("the worker ended during a call")
+            return event
+
         try:
-            try:
-                proc.stdin.write(payload)
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass
-            proc.wait(job.timeout + OVERHEAD)
-        except subprocess.TimeoutExpired:
-            problem = "timeout"
+            channel.send({"cells": job.cells, "timeout": job.timeout, "memory_mb": job.memory_mb})
+            while True:
+                event = channel.receive()
+                if event["ev"] == "end":
+                    break
+                index = event.get("i")
+                if event["ev"] not in ("cell", "probe") or not isinstance(index, int) or index in events:
+                    raise WorkerGone("the worker's replies are out of order")
+                events[index] = event
+                if event["ev"] == "probe":
+                    verdicts[index] = on_probe(index, event, run)
+                    if channel.end is not None:
+                        break
+                    channel.send({"cmd": "next"})
+        except WorkerGone as gone:
+            problem = str(gone)
         finally:
+            timer.cancel()
             watch.note()
             watch.done.set()
+            with contextlib.suppress(OSError, ValueError):
+                proc.stdin.close()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
             _end(proc)
             watch.kill_left()
-        seconds = time.monotonic() - start
-        if problem:
-            return Outcome(job.key, None, problem, seconds)
-        out.seek(0)
-        raw = out.read(MAX_RESULT + 1)
-        if proc.returncode != 0 or not raw:
+            proc.stdout.close()
+        if timed_out.is_set():
+            problem = "timeout"
+        elif problem and channel.end is None:
             err.seek(0)
             tail = err.read()[-300:].decode("utf-8", "replace").strip().splitlines()
-            why = f"exit status {proc.returncode}" + (f": {tail[-1]}" if tail else "")
-            return Outcome(job.key, None, f"the notebook's worker process ended without a result ({why})", seconds)
-        if len(raw) > MAX_RESULT:
-            return Outcome(job.key, None, "the notebook's worker wrote more than a result can be", seconds)
-        try:
-            result = json.loads(raw)
-        except json.JSONDecodeError:
-            return Outcome(job.key, None, "the notebook's worker wrote something other than its result", seconds)
-        return Outcome(job.key, result, None, seconds)
+            problem = f"{problem} (exit status {proc.returncode}" + (f": {tail[-1]})" if tail else ")")
+        elif channel.end is not None:
+            problem = None
+        return Outcome(job.key, events, verdicts, channel.end, problem, time.monotonic() - start)
 
 
-def run_all(jobs: Iterable[Job], command: list[str], workers: int = 2,
+def run_all(jobs: Iterable[Job], command: list[str], workers: int,
+            on_probe: Callable[[tuple, int, dict, Callable[[dict], dict]], object],
             on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Run the jobs ``workers`` at a time; ``on_done`` is called in the calling thread as each finishes."""
+    """Run the jobs ``workers`` at a time. ``on_probe(key, index, event, run)`` judges, in the job's thread;
+    ``on_done`` is called in the calling thread as each job finishes."""
     jobs = list(jobs)
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     outcomes = []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(run_job, job, command, env) for job in jobs]
+        futures = [pool.submit(run_job, job, command, env, functools.partial(on_probe, job.key)) for job in jobs]
         for fut in as_completed(futures):
             outcome = fut.result()
             outcomes.append(outcome)

@@ -1,25 +1,26 @@
-"""Run one submission's cells in a fresh, limited kernel and report what happened, as JSON.
+"""Run one submission's cells in a fresh, limited kernel, talking with the grader in JSON lines.
 
-    python -m tools.grade.worker < job.json > result.json
+    python -m tools.grade.worker        (the grader writes on its stdin and reads its stdout)
 
-The grader starts one worker per notebook (through an optional command prefix, e.g. ``docker run``)
-and writes the job on its stdin::
+The grader starts one worker per notebook (through an optional command prefix, e.g. ``docker run``).
+Its first line is the job::
 
     {"cells": [{"source": "...", "probe": null | "label"}, ...],
-     "timeout": seconds for all the cells, "memory_mb": the kernel's address-space limit}
+     "timeout": seconds for everything run in the kernel, "memory_mb": the kernel's address-space limit}
 
-The worker runs the cells in order in one kernel, goes on after a cell's error, and stops at the
-time budget, at the memory limit (a ``MemoryError``, or torch's "can't allocate memory"), or when the
-kernel dies. It writes one JSON object on stdout::
+The worker runs the cells in order in one kernel and goes on after a cell's error. For each cell it
+writes ``{"ev": "cell", "i", "status": "ok"|"error", "error": [name, message] | null}``; for a probe
+cell ``{"ev": "probe", "i", "status", "error", "payload": what the probe published}``, and then waits:
+the grader may send ``{"cmd": "run", "source": ...}`` (a call of the student's function, answered by
+``{"ev": "ran", "status", "error", "payload"}``) any number of times, then ``{"cmd": "next"}``.
+It stops at the time budget, at the memory limit (a ``MemoryError``, or torch's "can't allocate
+memory") or when the kernel dies, and always ends with
+``{"ev": "end", "stopped": null | {"reason": "timeout"|"memory"|"died", "i": index, "run": bool, "detail"},
+"seconds"}`` (``run``: it stopped in a call the grader asked for).
 
-    {"cells": [{"status": "ok" | "error", "error": [name, message] | null, "payload": str | null}, ...],
-     "stopped": null | {"reason": "timeout" | "memory" | "died", "cell": index, "detail": text},
-     "seconds": wall time}
-
-with one entry per cell that ran (``payload``: what a probe cell published). The worker judges
-nothing: whatever it writes is untrusted data for the grader, since the kernel runs as the same user.
-The kernel gets its limits from :data:`LIMITS_SOURCE` (``setrlimit`` before ``exec``), its own
-session, ``/dev/null`` for its stdout and stderr, and a temporary working folder.
+The worker judges nothing: whatever it writes is untrusted data for the grader, since the kernel runs
+as the same user. The kernel gets its limits from :data:`LIMITS_SOURCE` (``setrlimit`` before
+``exec``), its own session, ``/dev/null`` for its stdout and stderr, and a temporary working folder.
 """
 
 from __future__ import annotations
@@ -98,13 +99,78 @@ def _memory(ename: str, evalue: str) -> bool:
     return ename in _MEMORY_ERRORS or "can't allocate memory" in evalue or "Cannot allocate memory" in evalue
 
 
-def run(job: dict) -> dict:
+class Stop(Exception):
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
+class Session:
+    """One kernel, a time budget, and the two JSON-line streams."""
+
+    def __init__(self, client: GradingClient, replies: dict, timeout: float, emit, read):
+        self.client, self.replies, self.emit, self.read = client, replies, emit, read
+        self.deadline = time.monotonic() + timeout
+
+    def execute(self, cell, index: int, history: bool) -> dict:
+        """Run one cell; its status, error and probe payload, or :class:`Stop`."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise Stop("timeout")
+        self.client.timeout = max(1, int(left + 0.999))
+        try:
+            self.client.execute_cell(cell, index, store_history=history)
+        except CellTimeoutError:
+            raise Stop("timeout") from None
+        except DeadKernelError as err:
+            raise Stop("died", str(err)[:200]) from None
+        reply = self.replies.pop(index, {})
+        ok = reply.get("status") == "ok"
+        error = None if ok else [str(reply.get("ename", "Error"))[:100], str(reply.get("evalue", ""))[:500]]
+        payload = next((o.data[MIME] for o in cell.outputs if MIME in o.get("data", {})), None)
+        if error and _memory(*error):
+            raise Stop("memory", f"{error[0]}: {error[1]}")
+        return {"status": "ok" if ok else "error", "error": error, "payload": payload}
+
+    def serve(self, index: int) -> None:
+        """After a probe: run the grader's calls until it says "next"."""
+        nb = self.client.nb
+        while True:
+            command = self.read()
+            if not isinstance(command, dict) or command.get("cmd") != "run":
+                return
+            cell = nbformat.v4.new_code_cell(str(command.get("source", "")), metadata={"probe": "call"})
+            nb.cells.append(cell)
+            try:
+                self.emit({"ev": "ran", **self.execute(cell, len(nb.cells) - 1, False)})
+            except Stop as stop:
+                stop.run = True
+                raise
+            finally:
+                nb.cells.pop()
+
+    def run(self, cells: list) -> dict | None:
+        """Run every cell; the reason it stopped, or None."""
+        index = 0
+        try:
+            for index, cell in enumerate(cells):
+                probe = cell.metadata.get("probe")
+                out = self.execute(cell, index, not probe)
+                self.emit({"ev": "probe" if probe else "cell", "i": index, **out})
+                if probe:
+                    self.serve(index)
+        except Stop as stop:
+            return {"reason": stop.reason, "i": index, "run": getattr(stop, "run", False), "detail": stop.detail}
+        return None
+
+
+def run(job: dict, emit, read) -> None:
     cells = [nbformat.v4.new_code_cell(c["source"], metadata={"probe": c.get("probe")}) for c in job["cells"]]
     nb = nbformat.v4.new_notebook(cells=cells)
     timeout = float(job["timeout"])
     replies: dict[int, dict] = {}
-    out: dict = {"cells": [], "stopped": None, "seconds": 0.0}
     start = time.monotonic()
+    stopped = None
     with tempfile.TemporaryDirectory(prefix="descent-grade-") as work:
         km = LimitedKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(work, "kernel"))
         km.limits = kernel_limits(timeout, int(job["memory_mb"]))
@@ -124,57 +190,40 @@ def run(job: dict) -> dict:
                                    cell_index, execute_reply.get("content", {})))
         env = kernel_env() | {"MPLBACKEND": "agg"}
         env.pop("PYTHONPATH", None)
-        deadline = time.monotonic() + timeout
         try:
             with client.setup_kernel(env=env):
-                deadline = time.monotonic() + timeout  # the budget is for the cells, not the kernel's start
-                for index, cell in enumerate(nb.cells):
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        out["stopped"] = {"reason": "timeout", "cell": index, "detail": ""}
-                        break
-                    client.timeout = max(1, int(left + 0.999))
-                    try:
-                        client.execute_cell(cell, index, store_history=not cell.metadata.get("probe"))
-                    except CellTimeoutError:
-                        out["stopped"] = {"reason": "timeout", "cell": index, "detail": ""}
-                        break
-                    except DeadKernelError as err:
-                        out["stopped"] = {"reason": "died", "cell": index, "detail": str(err)[:200]}
-                        break
-                    reply = replies.get(index, {})
-                    ok = reply.get("status") == "ok"
-                    error = None if ok else [str(reply.get("ename", "Error"))[:100], str(reply.get("evalue", ""))[:500]]
-                    payload = next((o.data[MIME] for o in cell.outputs if MIME in o.get("data", {})), None)
-                    out["cells"].append({"status": "ok" if ok else "error", "error": error, "payload": payload})
-                    if error and _memory(*error):
-                        out["stopped"] = {"reason": "memory", "cell": index, "detail": f"{error[0]}: {error[1]}"}
-                        break
+                stopped = Session(client, replies, timeout, emit, read).run(cells)
         except DeadKernelError as err:  # died while starting or shutting down
-            out["stopped"] = out["stopped"] or {"reason": "died", "cell": len(out["cells"]), "detail": str(err)[:200]}
+            stopped = stopped or {"reason": "died", "i": 0, "run": False, "detail": str(err)[:200]}
         except RuntimeError as err:  # the kernel never became ready
-            out["stopped"] = out["stopped"] or {"reason": "died", "cell": len(out["cells"]),
-                                                "detail": f"the kernel did not start: {str(err)[:200]}"}
-    out["seconds"] = round(time.monotonic() - start, 3)
-    return out
+            stopped = stopped or {"reason": "died", "i": 0, "run": False,
+                                  "detail": f"the kernel did not start: {str(err)[:200]}"}
+    emit({"ev": "end", "stopped": stopped, "seconds": round(time.monotonic() - start, 3)})
 
 
 def main() -> int:
-    raw = sys.stdin.buffer.read(MAX_JOB + 1)
-    if len(raw) > MAX_JOB:
-        print("job too large", file=sys.stderr)
-        return 2
-    job = json.loads(raw)
-    # the kernel inherits fds 1 and 2: point them at /dev/null, keep private copies for the result and logs
-    result_fd, log_fd = os.dup(1), os.dup(2)
+    # the kernel inherits fds 1 and 2: point them at /dev/null, keep private copies for the replies and logs
+    out_fd, log_fd = os.dup(1), os.dup(2)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     os.dup2(null, 2)
     sys.stderr = os.fdopen(log_fd, "w", buffering=1)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    result = run(job)
-    with os.fdopen(result_fd, "w", encoding="utf-8") as fh:
-        json.dump(result, fh)
+    out = os.fdopen(out_fd, "w", encoding="utf-8")
+
+    def emit(obj: dict) -> None:
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
+    def read():
+        line = sys.stdin.buffer.readline(MAX_JOB + 1)
+        return json.loads(line) if line.strip() else None
+
+    job = read()
+    if not isinstance(job, dict):
+        print("no job on stdin", file=sys.stderr)
+        return 2
+    run(job, emit, read)
     return 0
 
 
