@@ -240,7 +240,10 @@ def grade(settings: Settings) -> Gradebook:
     bar = tqdm(total=len(jobs), desc="grading", unit="notebook", file=sys.stderr, disable=not settings.progress)
 
     def on_probe(key: tuple, index: int, event: dict, run) -> Verdict:
-        return probe_judge(by_label[plans[key].cells[index]["probe"]], event, run)
+        try:
+            return probe_judge(by_label[plans[key].cells[index]["probe"]], event, run)
+        except Exception as err:  # noqa: BLE001 - a fault of the grader itself costs this exercise, not the run
+            return Verdict("error", (clean(f"the grader failed on this exercise: {type(err).__name__}: {err}"),))
 
     def done(outcome: Outcome) -> None:
         student, name = outcome.key
