@@ -318,5 +318,7 @@ def adam_update(param: Tensor, grad: Tensor, state: dict, *, lr: Hyper,
         torch.maximum(second, exp_avg_sq, out=second)
     else:
         second = exp_avg_sq
-    denom = (second.sqrt() / bias_correction2_sqrt).add_(eps)
+    # torch writes (second.sqrt() / bias_correction2_sqrt).add_(eps): dividing in place gives the same bits
+    # without a second temporary the size of the parameter
+    denom = second.sqrt().div_(bias_correction2_sqrt).add_(eps)
     _add_scaled_ratio_(param, -step_size, exp_avg, denom)

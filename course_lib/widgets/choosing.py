@@ -1,7 +1,7 @@
 """Pictures and the widget of the chapter "Choosing an optimizer".
 
 - :func:`sensitivity_results`: every optimizer × a log grid of learning rates × seeds on the digits,
-  with :func:`course_lib.training.train_grid` (one batched run per optimizer and seed);
+  with :func:`course_lib.training.train_grid` (one :func:`~course_lib.training.fit` run per learning rate);
 - :func:`summary`: mean and spread over the seeds of the final validation loss and accuracy;
 - :func:`sensitivity_plot`: final validation loss against the learning rate, one panel per family;
 - :func:`optimizer_lr_widget`: pick an optimizer and a learning rate, see its validation curves for every seed

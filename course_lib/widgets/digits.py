@@ -44,7 +44,7 @@ def lr_batch_results(data, lrs: Sequence[float] = DEFAULT_LRS, batch_sizes: Sequ
                      *, epochs: int = 20, seed: int = 0) -> dict[tuple[float, int], History]:
     """``{(lr, batch_size): History}`` for ``nn.Linear(784, 1)`` trained with plain SGD.
 
-    One :func:`~course_lib.training.train_grid` call (all learning rates at once) per batch size.
+    One :func:`~course_lib.training.train_grid` call (a fit run per learning rate) per batch size.
     """
     out = {}
     for bs in batch_sizes:
