@@ -6,14 +6,18 @@ Nothing here computes an optimizer step: the trajectories come from
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import re
+import html
+import io
 from collections.abc import Callable, Sequence
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["contour", "curve", "paths", "path_1d", "loss_curves", "animation_html", "COLORS"]
+__all__ = ["contour", "curve", "paths", "path_1d", "loss_curves", "figure_png", "floor_fonts", "animation_html",
+           "COLORS", "MIN_TEXT_PX"]
 
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
@@ -102,72 +106,151 @@ def loss_curves(curves: dict[str, Sequence[float]], ax=None, *, log: bool = True
     return ax
 
 
-_ANIM_ID = re.compile(r"_anim_img([0-9a-f]{32})")
-# matplotlib breaks a frame's base64 into lines ending in a backslash (a JavaScript line continuation)
-_PNG_FRAME = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\\\n]+)")
+#: The smallest text a frame shows, in CSS pixels, as displayed at full size: 10 px.
+MIN_TEXT_PX = 10
 
 
-# matplotlib's player links Font Awesome 4 from a CDN for its button icons; the course's pages load
-# nothing from outside, so the icons become plain characters that every font has.
-_FA_LINK = re.compile(r"<link[^>]*font-awesome[^>]*>\s*")
-_ICONS = {
-    "fa fa-minus": "\u2212", "fa fa-plus": "+", "fa fa-pause": "\u2016",
-    "fa fa-play": "\u25b6", "fa fa-play fa-flip-horizontal": "\u25c0",
-    "fa fa-fast-backward": "\u23ee", "fa fa-fast-forward": "\u23ed",
-    "fa fa-step-backward": "\u25c1\u2223", "fa fa-step-forward": "\u2223\u25b7",
-}
+def floor_fonts(fig, min_pt: float) -> None:
+    """Raise every text of ``fig`` (titles, labels, legends, tick labels, annotations) to at least ``min_pt``.
+
+    Needs no drawing: tick labels, made at draw time, are raised through their axis's tick parameters.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.text import Text
+
+    for ax in fig.axes:
+        for name, axis in (("xtick", ax.xaxis), ("ytick", ax.yaxis)):
+            for which in ("major", "minor"):
+                size = axis.get_tick_params(which=which).get("labelsize", mpl.rcParams[f"{name}.labelsize"])
+                if FontProperties(size=size).get_size_in_points() < min_pt:
+                    axis.set_tick_params(which=which, labelsize=min_pt)
+    for text in fig.findobj(Text):
+        if text.get_text() and text.get_fontsize() < min_pt:
+            text.set_fontsize(min_pt)
 
 
-def _plain_icons(html: str) -> str:
-    html = _FA_LINK.sub("", html)
-    for cls, text in _ICONS.items():
-        html = html.replace(f'<i class="{cls}"></i>', f'<span aria-hidden="true">{text}</span>')
-    return html
-
-
-def _palette_png(b64: str, colors: int) -> str:
-    """A base64 PNG frame re-encoded with a palette of ``colors`` colours (a third of the bytes or less)."""
-    import base64
-    import io
-
+def figure_png(fig, dpi: float = 72, colors: int = 256, *, min_pt: float | None = None) -> bytes:
+    """The figure drawn at ``dpi`` as a small, deterministic PNG: palette-quantised to ``colors`` colours
+    (0 keeps full colour), no metadata. ``min_pt``: every text raised to at least that size first."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    raw = base64.b64decode(b64.replace("\\", "").replace("\n", ""))
-    image = Image.open(io.BytesIO(raw)).convert("RGB")
-    image = image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    if not hasattr(fig.canvas, "buffer_rgba"):  # a bare matplotlib.figure.Figure
+        FigureCanvasAgg(fig)
+    if min_pt:
+        floor_fonts(fig, min_pt)
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+    if colors:
+        image = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     buf = io.BytesIO()
-    image.save(buf, format="png", optimize=True)
-    return base64.b64encode(buf.getvalue()).decode()
+    image.save(buf, format="png", compress_level=9)
+    return buf.getvalue()
+
+
+# The player: plain buttons whose characters every font has (no icon font, nothing from outside), a
+# labelled range input that announces "frame 3 of 21", and an image whose alt text follows the frame.
+_PLAYER_STYLE = """<style>
+.descent-anim {display: inline-block; max-width: 100%; text-align: center}
+.descent-anim img {max-width: 100%; height: auto}
+.descent-anim .descent-anim-controls {display: flex; flex-wrap: wrap; justify-content: center;
+  align-items: center; gap: 4px; margin: 4px 0}
+.descent-anim button {min-width: 2.2em; min-height: 2em; padding: 0 6px; font: inherit; color: inherit;
+  background: transparent; border: 1px solid currentColor; border-radius: 4px; cursor: pointer}
+.descent-anim label {display: inline-flex; align-items: center; gap: 4px; max-width: 100%}
+.descent-anim input[type=range] {width: 12em; max-width: 60vw}
+.descent-anim button:focus-visible, .descent-anim input:focus-visible {outline: 3px solid #f0a000;
+  outline-offset: 2px}
+</style>"""
+
+_PLAYER = """<div class="animation descent-anim" id="{id}" role="group" aria-label="{label}">
+<img src="{first}" alt="{alt0}" width="{width}" height="{height}">
+<div class="descent-anim-controls">
+<button type="button" title="First frame" aria-label="First frame" data-do="first">&laquo;</button>
+<button type="button" title="Previous frame" aria-label="Previous frame" data-do="prev">&lsaquo;</button>
+<button type="button" title="Play" aria-label="Play" data-do="play">&#9654;</button>
+<button type="button" title="Pause" aria-label="Pause" data-do="pause">&#8214;</button>
+<button type="button" title="Next frame" aria-label="Next frame" data-do="next">&rsaquo;</button>
+<button type="button" title="Last frame" aria-label="Last frame" data-do="last">&raquo;</button>
+<label>frame <input type="range" min="0" max="{last}" step="1" value="0"
+ aria-valuetext="frame 1 of {n}"></label>
+</div>
+</div>
+<script>
+(function () {{
+  var root = document.getElementById("{id}"), img = root.querySelector("img"),
+      range = root.querySelector("input"), timer = null, i = 0, loop = {loop};
+  var frames = [img.getAttribute("src")], alts = {alts};
+{frames}
+  function show(k) {{
+    i = Math.max(0, Math.min(frames.length - 1, k));
+    img.src = frames[i]; img.alt = alts[i]; range.value = i;
+    range.setAttribute("aria-valuetext", "frame " + (i + 1) + " of " + frames.length);
+  }}
+  function pause() {{ if (timer) {{ clearInterval(timer); timer = null; }} }}
+  function play() {{
+    pause();
+    if (i === frames.length - 1) show(0);
+    timer = setInterval(function () {{
+      if (i < frames.length - 1) show(i + 1); else if (loop) show(0); else pause();
+    }}, {interval});
+  }}
+  var act = {{first: function () {{ pause(); show(0); }}, prev: function () {{ pause(); show(i - 1); }},
+             next: function () {{ pause(); show(i + 1); }}, last: function () {{ pause(); show(frames.length - 1); }},
+             play: play, pause: pause}};
+  root.querySelectorAll("button").forEach(function (b) {{
+    b.addEventListener("click", act[b.getAttribute("data-do")]);
+  }});
+  range.addEventListener("input", function () {{ pause(); show(parseInt(range.value, 10)); }});
+}})();
+</script>"""
 
 
 def animation_html(fig, update: Callable[[int], object], frames: int, *, interval: int = 120,
-                   dpi: int = 60, default_mode: str = "once", colors: int = 256):
-    """A matplotlib animation as HTML + JavaScript that plays in the page with no kernel.
+                   dpi: float = 72, default_mode: str = "once", colors: int = 64, scale: int = 2,
+                   describe: Callable[[int], str] | None = None, label: str | None = None):
+    """An animation as HTML + JavaScript that plays in the page with no kernel (Jupyter, Colab, the website).
 
-    ``update(i)`` redraws frame ``i`` on ``fig``. PNG frames are re-encoded with a palette of
-    ``colors`` colours (0 keeps them as matplotlib wrote them), which keeps pages light; the
-    player's buttons show plain characters instead of icons from a CDN. The
-    animation's element ids, random in matplotlib, are replaced by a hash of its frames so
-    re-executing gives identical bytes. Returns an ``IPython.display.HTML`` object; the figure
-    is closed.
+    ``update(i)`` redraws frame ``i`` on ``fig``; each frame is drawn at ``scale`` times ``dpi`` and
+    shown ``dpi`` CSS pixels per inch, never wider than its column, as a palette PNG of ``colors``
+    colours (0: full colour), every text at least :data:`MIN_TEXT_PX` pixels tall. ``describe(i)``
+    says in words what frame ``i`` shows: the image's alt text, which follows the frame; ``label``
+    names the whole animation (default: the first frame's description). ``default_mode``: "once"
+    stops at the last frame, "loop" starts again.
+    The player's element id is a hash of its frames, so re-executing gives identical bytes.
+    Returns an ``IPython.display.HTML`` object; the figure is closed.
     """
+    import json
+
     from IPython.display import HTML
-    from matplotlib.animation import FuncAnimation
 
     if not isinstance(frames, int) or frames < 1:
         raise ValueError(f"Invalid frames: {frames!r} (expected an int >= 1)")
-    import matplotlib as mpl
+    if default_mode not in ("once", "loop"):
+        raise ValueError(f"Invalid default_mode: {default_mode!r} (expected 'once' or 'loop')")
+    if not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"Invalid scale: {scale!r} (expected an int >= 1)")
+    pngs, alts = [], []
+    try:
+        for i in range(frames):
+            update(i)
+            pngs.append(figure_png(fig, dpi=dpi * scale, colors=colors, min_pt=MIN_TEXT_PX * 72 / dpi))
+            alts.append(describe(i) if describe is not None else f"frame {i + 1} of {frames}")
+            if not isinstance(alts[-1], str) or not alts[-1].strip():
+                raise ValueError(f"describe({i}) returned {alts[-1]!r}: expected a sentence saying what it shows")
+    finally:
+        plt.close(fig)
+    from PIL import Image
 
-    fig.set_dpi(dpi)
-    anim = FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
-    with mpl.rc_context({"savefig.dpi": dpi}):  # the writer saves frames at savefig.dpi, not the figure's
-        html = anim.to_jshtml(default_mode=default_mode)
-    plt.close(fig)
-    html = _plain_icons(html)
-    if colors:
-        html = _PNG_FRAME.sub(lambda m: "data:image/png;base64," + _palette_png(m.group(1), colors), html)
-    match = _ANIM_ID.search(html)
-    if match:
-        digest = hashlib.sha1(html.replace(match.group(1), "").encode()).hexdigest()[:32]
-        html = html.replace(match.group(1), digest)
-    return HTML(html)
+    width, height = Image.open(io.BytesIO(pngs[0])).size
+    uris = ["data:image/png;base64," + base64.b64encode(p).decode() for p in pngs]
+    digest = hashlib.sha1("".join(uris + alts).encode()).hexdigest()[:16]
+    text = _PLAYER.format(
+        id=f"descent-anim-{digest}", label=html.escape(label or alts[0]), first=uris[0], alt0=html.escape(alts[0]),
+        width=round(width / scale), height=round(height / scale), last=frames - 1, n=frames,
+        alts=json.dumps(alts, ensure_ascii=False).replace("</", "<\\/"),
+        loop="true" if default_mode == "loop" else "false",
+        frames="\n".join(f'  frames[{i}] = "{u}";' for i, u in enumerate(uris) if i), interval=int(interval))
+    return HTML(_PLAYER_STYLE + "\n" + text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import html as html_lib
 import http.server
 import json
 import re
@@ -112,8 +113,9 @@ class SavedFrameWidget:
     """A FrameWidget read back from a page's saved widget state."""
 
     model_id: str
-    controls: list[dict]           # each: model_name, labels (option labels), index (default)
+    controls: list[dict]           # each: model_name, labels (option labels), index (default), description
     tree: object                   # nested lists of PNG bytes, one level per control
+    alts: object = None            # the same nesting: each frame's alt text
 
     def frame(self, indices: tuple[int, ...]) -> bytes:
         node = self.tree
@@ -129,6 +131,9 @@ def frame_widgets(html: str) -> list[SavedFrameWidget]:
 
     def image_bytes(mid):
         m = state[mid]
+        if m["model_name"] == "HTMLModel":  # a frame: <img src="data:image/png;base64,..." alt="...">
+            src = re.search(r'src="data:image/png;base64,([^"]+)"', m["state"]["value"])
+            return base64.b64decode(src.group(1)) if src else b""
         return base64.b64decode(m["buffers"][0]["data"]) if m.get("buffers") else b""
 
     def tree(mid):
@@ -137,6 +142,13 @@ def frame_widgets(html: str) -> list[SavedFrameWidget]:
             return [tree(_ref(c)) for c in m["state"]["children"]]
         return image_bytes(mid)
 
+    def alts(mid):
+        m = state[mid]
+        if m["model_name"] == "StackModel":
+            return [alts(_ref(c)) for c in m["state"]["children"]]
+        alt = re.search(r' alt="([^"]*)"', m["state"].get("value", ""))
+        return html_lib.unescape(alt.group(1)) if alt else None
+
     for mid, m in state.items():
         if m["model_name"] != "VBoxModel":
             continue
@@ -144,7 +156,37 @@ def frame_widgets(html: str) -> list[SavedFrameWidget]:
         if not kids or state[kids[-1]]["model_name"] != "StackModel":
             continue
         controls = [dict(model_id=k, model_name=state[k]["model_name"], labels=state[k]["state"]["_options_labels"],
-                         index=state[k]["state"]["index"])
+                         index=state[k]["state"]["index"], description=state[k]["state"].get("description", ""))
                     for k in kids if "_options_labels" in state[k]["state"]]
-        out.append(SavedFrameWidget(mid, controls, tree(kids[-1])))
+        out.append(SavedFrameWidget(mid, controls, tree(kids[-1]), alts(kids[-1])))
     return out
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+def axe_script() -> str | None:
+    """axe-core's script as the build installed it from npm (tools/vendor_assets.py), or None."""
+    from tools.vendor_assets import AXE
+
+    return AXE.read_text(encoding="utf-8") if AXE.exists() else None
+
+
+def axe_violations(page, script: str, impacts: tuple[str, ...] = ("critical", "serious"),
+                   rules: list[str] | None = None) -> list[dict]:
+    """Run axe-core on the page (injected, no network) and return its violations of these impacts.
+
+    ``rules``: only these axe rules (default: all). Each violation: ``id``, ``impact``, ``help`` and
+    ``nodes`` (the CSS target, the failure summary and the start of the HTML of each).
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(script)
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    result = page.evaluate("""async (options) => {
+      const r = await axe.run(document, options);
+      return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
+                                  html: n.html.slice(0, 160)}))}));
+    }""", options)
+    return [v for v in result if v["impact"] in impacts]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.page_weight import BUDGET, over_budget, page_weight
+from tools.page_weight import BUDGET, over_budget, page_weight, page_weight_gzip
 from tools.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,11 +49,26 @@ def test_the_budget_check_reports_a_heavy_page(tmp_path):
     assert over_budget(tmp_path, budget=10**6) == []
 
 
+def test_the_gzip_weight_is_what_a_compressing_server_sends(tmp_path):
+    import gzip
+    import os
+
+    (tmp_path / "a.js").write_text("var x = 1;\n" * 5000)
+    noise = os.urandom(4096)
+    (tmp_path / "b.png").write_bytes(noise)
+    (tmp_path / "page.html").write_text('<script src="a.js"></script><img src="b.png">')
+    expected = sum(len(gzip.compress((tmp_path / n).read_bytes(), compresslevel=6, mtime=0))
+                   for n in ("page.html", "a.js", "b.png"))
+    assert page_weight_gzip(tmp_path / "page.html") == expected
+    assert page_weight_gzip(tmp_path / "page.html") < page_weight(tmp_path / "page.html")
+
+
 @_built
 def test_pages_use_local_mathjax_and_widget_manager_when_built_with_npm():
     if not (HTML / "_static" / "vendor").exists():
         pytest.skip("built without npm: the pages use the public CDNs")
     html = _page(CHAPTERS[0])
     assert "_static/vendor/mathjax/tex-chtml.js" in html
-    assert "_static/vendor/html-manager/embed-amd.js" in html
+    assert "_static/vendor/html-manager/embed.js" in html
+    assert "require.js" not in html  # the standalone widget manager needs no AMD loader
     assert "cdn.jsdelivr.net" not in html and "cdnjs.cloudflare.com" not in html

@@ -3,13 +3,14 @@
     python tools/build_book.py
 
 Runs ``jupyter-book build . -W -n --keep-going`` (execution is off: the book shows
-the outputs committed in the notebooks). MathJax, require.js and the widget
-manager are served from the site itself when npm can install them (see
+the outputs committed in the notebooks). MathJax, the widget manager and the
+theme's icons are served from the site itself when npm can install them (see
 tools/vendor_assets.py); otherwise the pages use the public CDNs.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -20,8 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.page_weight import BUDGET, over_budget, weights  # noqa: E402
-from tools.vendor_assets import STATIC, vendor, widget_fonts  # noqa: E402
+from tools.page_weight import BUDGET, over_budget, page_weight_gzip, weights  # noqa: E402
+from tools.vendor_assets import STATIC, fontawesome_subset, vendor, widget_fonts  # noqa: E402
 
 HTML = ROOT / "_build" / "html"
 
@@ -51,7 +52,8 @@ def main() -> int:
         postprocess(HTML, local=config != ROOT / "_config.yml")
         heavy = weights(HTML)
         page, weight = next(iter(heavy.items()))
-        print(f"heaviest page: {page}, {weight / 2**20:.2f} MiB (budget {BUDGET / 2**20:.0f} MiB)")
+        print(f"heaviest page: {page}, {weight / 2**20:.2f} MiB (budget {BUDGET / 2**20:.0f} MiB; "
+              f"{page_weight_gzip(HTML / page) / 2**20:.2f} MiB gzip-compressed)")
         too_heavy = over_budget(HTML)
         if too_heavy:
             print("pages over the budget:", "; ".join(too_heavy))
@@ -60,13 +62,15 @@ def main() -> int:
 
 
 def postprocess(html: Path, local: bool) -> None:
-    """Two fixes the site needs after Sphinx has written it.
+    """The fixes the site needs after Sphinx has written it.
 
     - sphinx-thebe's inline configuration is included twice, which makes the browser log
       "Identifier 'THEBE_JS_URL' has already been declared": keep the first copy.
-    - MathJax, require.js and the widget manager are copied into ``_static/vendor``.
+    - MathJax and the widget manager are copied into ``_static/vendor``.
     - The widget manager asks for its icon fonts at ``@jupyter-widgets/html-manager/dist/``
       relative to the page: with local assets, put them there.
+    - The theme's Font Awesome script holds every icon (1.5 MB on every page): with local assets,
+      it is replaced by Font Awesome's core and the icons the pages name (:func:`used_icons`).
     """
     for page in html.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
@@ -87,6 +91,24 @@ def postprocess(html: Path, local: bool) -> None:
             target.mkdir(parents=True, exist_ok=True)
             for font in widget_fonts():
                 shutil.copy(font, target / font.name)
+        script = html / "_static" / "scripts" / "fontawesome.js"
+        subset, names = fontawesome_subset(used_icons(html))
+        script.write_text(subset, encoding="utf-8")
+        script.with_name("fontawesome.js.map").unlink(missing_ok=True)
+        print(f"Font Awesome: {len(names)} icons ({', '.join(sorted(names))}), {len(subset) / 1024:.0f} KiB")
+
+
+_ICON_CLASS = re.compile(r"\bfa-([a-z0-9-]+)")
+
+
+def used_icons(html: Path) -> set[str]:
+    """Every ``fa-NAME`` class named by a page or by the site's own scripts (the theme adds some at run time)."""
+    names: set[str] = set()
+    files = [p for p in html.rglob("*.html") if "vendor" not in p.parts]
+    files += [p for p in (html / "_static").rglob("*.js") if "vendor" not in p.parts and p.name != "fontawesome.js"]
+    for f in files:
+        names.update(_ICON_CLASS.findall(f.read_text(encoding="utf-8", errors="replace")))
+    return names
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from course_lib.widgets.frames import Control, FrameWidget, frame_widget
 
 __all__ = [
     "RACE_SURFACES", "RACE_LR", "RACE_STEPS", "NAMES", "COLOR", "OPTIMIZER_SETS", "SCALES",
-    "race", "race_result", "draw_race", "optimizer_race", "race_animation",
+    "race", "race_result", "draw_race", "optimizer_race", "race_animation", "describe_race",
 ]
 
 #: The three surfaces of the race.
@@ -134,9 +134,25 @@ def draw_race(fig, surface: str, rules: Sequence[str], scale: float = 1.0, steps
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.3)
 
 
+def _outcome(r: dict, upto: int | None = None) -> str:
+    if r["diverged"] and (upto is None or not np.isfinite(r["gap"][upto])):
+        return "diverges"
+    gap = r["gap"][-1 if upto is None else upto]
+    return f"{gap:.1e} above the minimum" if gap > 0 else "at the minimum"
+
+
+def describe_race(result: dict, surface: str, scale: float, upto: int | None = None) -> str:
+    """In words, what a frame of :func:`optimizer_race` (or, with ``upto``, of :func:`race_animation`) shows."""
+    when = "at the end" if upto is None else f"at step {upto}"
+    runs = "; ".join(f"{NAMES[rule]} (lr {r['lr']:.3g}) {_outcome(r, upto)}" for rule, r in result.items())
+    panels = ("Left: the paths on the contours; right: the gap to the minimum against the step, log scale."
+              if upto is None else "The paths so far on the contours.")
+    return f"Optimizer race on the {surface} surface, learning rates × {scale:g}, {when}: {runs}. {panels}"
+
+
 def optimizer_race(surfaces: Sequence[str] = tuple(RACE_SURFACES), sets: Sequence[str] = tuple(OPTIMIZER_SETS),
                    scales: Sequence[float] = SCALES, *, steps: int | None = None, figsize=(7, 3.2),
-                   dpi: int = 72) -> FrameWidget:
+                   dpi: float = 72) -> FrameWidget:
     """The race widget: a surface, an optimizer set and a learning-rate scale (``w.result``: :func:`race_result`)."""
     for name in sets:
         if name not in OPTIMIZER_SETS:
@@ -150,12 +166,14 @@ def optimizer_race(surfaces: Sequence[str] = tuple(RACE_SURFACES), sets: Sequenc
          Control("scale", list(scales), description="lr ×", default=1.0 if 1.0 in scales else None)],
         compute=lambda surface, optimizers, scale: race_result(surface, OPTIMIZER_SETS[optimizers], scale, steps,
                                                                scales=scales),
+        describe=lambda surface, optimizers, scale: describe_race(
+            race_result(surface, OPTIMIZER_SETS[optimizers], scale, steps, scales=scales), surface, scale),
         title="Optimizer race", figsize=figsize, dpi=dpi,
     )
 
 
 def race_animation(surface: str = "saddle", rules: Sequence[str] = ("sgd", "momentum", "rmsprop", "adam"),
-                   frames: int = 30, steps: int | None = None, figsize=(6, 4), dpi: int = 60):
+                   frames: int = 30, steps: int | None = None, figsize=(5, 3.4), dpi: float = 72):
     """The race of ``rules`` on ``surface`` as a JavaScript animation: ``frames`` snapshots of the paths."""
     result = race_result(surface, rules, 1.0, steps)
     steps = RACE_STEPS[surface] if steps is None else steps
@@ -181,5 +199,6 @@ def race_animation(surface: str = "saddle", rules: Sequence[str] = ("sgd", "mome
         return [*lines.values(), *dots.values(), title]
 
     fig.tight_layout()
-    # 64 colours: a filled contour in 256 colours made this animation alone 1 MB of the page
-    return animation_html(fig, update, frames, interval=150, dpi=dpi, colors=64)
+    return animation_html(fig, update, frames, interval=150, dpi=dpi,
+                          describe=lambda i: describe_race(result, surface, 1.0, upto=int(marks[i])),
+                          label=f"Animation: the optimizer race on the {surface} surface")

@@ -24,7 +24,8 @@ from course_lib import backprop as bp
 from course_lib.widgets.frames import Control, FrameWidget, frame_widget
 
 __all__ = ["STEPS", "LRS", "ITERATIONS", "history", "plain_log", "thin", "draw_network", "draw_step", "step_widget",
-           "training_data", "draw_training", "training_widget", "training_animation"]
+           "describe_step", "describe_training", "training_data", "draw_training", "training_widget",
+           "training_animation"]
 
 #: Default number of updates the step widget can take.
 STEPS = 24
@@ -173,8 +174,19 @@ def step_widget(steps: int = STEPS, lr: float = bp.SEED["lr"]) -> FrameWidget:
         return history(steps, lr)[step]
 
     return frame_widget(draw, [Control("step", list(range(steps + 1)), description="SGD updates")],
-                        compute=compute, title="One gradient-descent update per step",
-                        figsize=(8.4, 4.2), dpi=72)
+                        compute=compute, describe=lambda step: describe_step(compute(step), lr),
+                        title="One gradient-descent update per step", figsize=(8.4, 4.2))
+
+
+def describe_step(record: dict, lr: float) -> str:
+    """In words, what the frame of :func:`step_widget` for one record of the training shows."""
+    step = record["step"]
+    name, g = max(record["grads"].items(), key=lambda kv: abs(kv[1]))
+    o1, o2 = record["out"]
+    return (f"The 2-2-2 network after {step} gradient-descent update{'s' if step != 1 else ''} with learning rate "
+            f"{lr:g}: outputs o₁ = {o1:.4f}, o₂ = {o2:.4f}, loss {record['loss']:.6f}. Each edge is coloured by "
+            f"the sign of its weight's gradient; the largest is ∂L/∂{name} = {g:+.4f}. Right: every gradient as "
+            "a bar, and the loss so far.")
 
 
 # --- many iterations -------------------------------------------------------------------------------
@@ -229,10 +241,20 @@ def training_widget(lrs: Sequence[float] = LRS, iterations: Sequence[int] = ITER
     return frame_widget(draw_training,
                         [Control("lr", list(lrs), description="learning rate", default=default),
                          Control("iterations", iterations, description="iterations")],
-                        compute=training_data, title="The loss over many updates", figsize=(7.6, 3.2), dpi=72)
+                        compute=training_data, describe=describe_training, title="The loss over many updates",
+                        figsize=(7.6, 3.2))
 
 
-def training_animation(lr: float = bp.SEED["lr"], frames: int = 20, last: int = 10000, dpi: int = 60):
+def describe_training(lr: float, iterations: int) -> str:
+    """In words, what the frame of :func:`training_widget` for ``lr`` and ``iterations`` shows."""
+    d = training_data(lr, iterations)
+    t1, t2 = bp.SEED["target"]
+    return (f"Learning rate {lr:g}: the loss falls from {d['losses'][0]:.4f} to {d['loss']:.2e} in {iterations} "
+            f"updates (log scale); the outputs are o₁ = {d['out'][0]:.4f} and o₂ = {d['out'][1]:.4f} against "
+            f"targets {t1:g} and {t2:g}.")
+
+
+def training_animation(lr: float = bp.SEED["lr"], frames: int = 20, last: int = 10000, dpi: float = 72):
     """The training of :func:`training_widget` as an animation (HTML that plays with no kernel).
 
     Frame ``k`` shows the first ``n_k`` updates, with ``n_k`` spaced geometrically from 1 to ``last``.
@@ -278,4 +300,12 @@ def training_animation(lr: float = bp.SEED["lr"], frames: int = 20, last: int = 
         for bar, value in zip(bars, records[n]["out"]):
             bar.set_height(value)
 
-    return animation_html(fig, update, len(counts), interval=150, dpi=dpi)
+    def describe(k):
+        n = counts[k]
+        o1, o2 = records[n]["out"]
+        return (f"Learning rate {lr:g}, after {n} update{'s' if n != 1 else ''}: loss {losses[n]:.2e} "
+                f"(log-log curve, the rest of the run in grey); outputs o₁ = {o1:.4f} and o₂ = {o2:.4f} against "
+                f"targets {targets[0]:g} and {targets[1]:g}.")
+
+    return animation_html(fig, update, len(counts), interval=150, dpi=dpi, describe=describe,
+                          label=f"Animation: the 2-2-2 network trained with learning rate {lr:g}")

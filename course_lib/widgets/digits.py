@@ -107,8 +107,16 @@ def lr_batch_widget(data=None, lrs: Sequence[float] = DEFAULT_LRS, batch_sizes: 
     default_bs = 128 if 128 in batch_sizes else batch_sizes[0]
     controls = [Control("lr", list(lrs), description="learning rate", default=default_lr),
                 Control("batch_size", list(batch_sizes), description="batch size", default=default_bs)]
-    return frame_widget(draw, controls, compute=compute, title="Learning rate × batch size (plain SGD, 20 epochs)",
-                        figsize=(7, 3.2))
+    def describe(lr, batch_size):
+        h = results[(lr, batch_size)]
+        best = min(results, key=lambda k: results[k].valid_loss[-1])
+        return (f"Plain SGD with learning rate {lr:g} and batch size {batch_size}: validation accuracy "
+                f"{h.valid_accuracy[-1]:.4f} and validation loss {h.valid_loss[-1]:.3f} after {len(h)} "
+                f"epochs. Right: the final validation loss of every pair, lowest ({results[best].valid_loss[-1]:.3f})"
+                f" at learning rate {best[0]:g}, batch size {best[1]}.")
+
+    return frame_widget(draw, controls, compute=compute, describe=describe,
+                        title="Learning rate × batch size (plain SGD, 20 epochs)", figsize=(7, 3.2))
 
 
 def training_animation(snapshots: Sequence[np.ndarray], accuracies: Sequence[float], image_shape=(28, 28),
@@ -144,4 +152,9 @@ def training_animation(snapshots: Sequence[np.ndarray], accuracies: Sequence[flo
         ax2.set_title(f"accuracy {accs[i]:.4f}", fontsize=9)
         return image, line
 
-    return animation_html(fig, update, len(snaps), interval=interval)
+    def describe(i):
+        return (f"The model's weights after {xlabel} {i} drawn as a {image_shape[0]}×{image_shape[1]} image, red "
+                f"where a dark pixel pushes the score towards 3, blue towards 7; validation accuracy {accs[i]:.4f}.")
+
+    return animation_html(fig, update, len(snaps), interval=interval, describe=describe,
+                          label=f"Animation: the weights and the accuracy, {xlabel} by {xlabel}")

@@ -15,7 +15,7 @@ from course_lib.data import temperatures
 from course_lib.ema import effective_window, ema, ema_weights
 from course_lib.widgets.frames import Control, FrameWidget, frame_widget
 
-__all__ = ["BETAS", "ema_frame_data", "draw_ema_frame", "beta_slider"]
+__all__ = ["BETAS", "ema_frame_data", "draw_ema_frame", "beta_slider", "describe_ema_frame"]
 
 #: The default grid of the β slider.
 BETAS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98)
@@ -64,12 +64,23 @@ def draw_ema_frame(fig, beta: float, values=None) -> None:
     fig.tight_layout()
 
 
-def beta_slider(betas: Sequence[float] = BETAS, *, figsize=(7, 3.2), dpi: int = 72) -> FrameWidget:
+def describe_ema_frame(beta: float) -> str:
+    """In words, what the frame of :func:`beta_slider` for ``beta`` shows."""
+    d = ema_frame_data(beta)
+    how = "equals the data" if beta == 0 else "follows the data closely" if beta < 0.7 else \
+        "is smoother but lags behind the data" if beta < 0.95 else "is very smooth and lags far behind the data"
+    return (f"The EMA of 20 daily temperatures with β = {beta:g} {how}: mean lag over days 11 to 20 "
+            f"{d['lag']:.2f}, window 1/(1 − β) = {d['window']:.3g} days. Right: the weight (1 − β)βᵏ of the "
+            f"value k days back, {d['weights'][0]:.2f} for today, shrinking geometrically.")
+
+
+def beta_slider(betas: Sequence[float] = BETAS, *, figsize=(7, 3.2), dpi: float = 72) -> FrameWidget:
     """A β slider over the EMA of the temperatures (one frame per β; ``w.result`` is :func:`ema_frame_data`)."""
     return frame_widget(
         lambda fig, beta: draw_ema_frame(fig, beta),
         [Control("beta", list(betas), description="β", default=0.9 if 0.9 in betas else None)],
         compute=lambda beta: ema_frame_data(beta),
+        describe=describe_ema_frame,
         title="Exponential moving average of the temperatures",
         figsize=figsize, dpi=dpi,
     )

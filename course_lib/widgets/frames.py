@@ -1,8 +1,8 @@
 """One mechanism for every widget of the course: controls that switch between frames rendered ahead of time.
 
 A plotting function and a grid of control values become a widget whose figure is
-an ``ipywidgets.Image`` frame per combination of values, held in nested
-``ipywidgets.Stack`` containers. Each control is tied to the stacks of its level by
+one frame per combination of values (an ``<img>`` with its alt text, in an
+``ipywidgets.HTML``), held in nested ``ipywidgets.Stack`` containers. Each control is tied to the stacks of its level by
 ``widgets.jslink`` (which runs in the browser), so on the static website, with no
 kernel, moving a slider or picking from a dropdown switches frames at once. In a
 live kernel the same link is also made in Python, so setting a control from code
@@ -14,11 +14,21 @@ live kernel the same link is also made in Python, so setting a control from code
 
 ``draw(fig, **values)`` draws on an empty figure; ``compute(**values)`` (optional)
 returns the numbers the frame shows, for tests and for readers to inspect as
-``w.result``.
+``w.result``; ``describe(**values)`` says in words what the frame shows, from those
+numbers: the frame's alt text, what a screen reader reads ("gradient descent on x²,
+learning rate 0.9: the iterates overshoot and converge"). Without it the alt text
+only names the control values.
+
+Frames are drawn at ``scale`` (2) times the pixels they are shown with, so they stay
+sharp on high-DPI screens: a figure of ``figsize`` inches is shown ``dpi`` CSS pixels
+per inch wide (and never wider than its column), every text raised to at least
+``plots.MIN_TEXT_PX`` (10) pixels as shown.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import itertools
 from collections.abc import Callable, Sequence
@@ -28,7 +38,9 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-__all__ = ["Control", "FrameWidget", "frame_widget", "figure_png"]
+from course_lib.plots import MIN_TEXT_PX, figure_png
+
+__all__ = ["Control", "FrameWidget", "frame_widget", "figure_png", "frame_img"]
 
 
 @dataclass(frozen=True)
@@ -106,39 +118,46 @@ class Control:
         return w
 
 
-def figure_png(fig, dpi: int = 72, colors: int = 256) -> bytes:
-    """The figure as a small, deterministic PNG: palette-quantised to ``colors`` colours, no metadata."""
+def frame_img(png: bytes, alt: str, scale: int = 2) -> str:
+    """An ``<img>`` of a PNG frame with its alt text, shown at ``1/scale`` of its pixels and never wider than its
+    column (the same markup in Jupyter, on Colab and on the website)."""
     from PIL import Image
 
-    fig.set_dpi(dpi)
-    fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
-    if colors:
-        image = image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    buf = io.BytesIO()
-    image.save(buf, format="png", optimize=True)
-    return buf.getvalue()
+    width, height = Image.open(io.BytesIO(png)).size
+    src = "data:image/png;base64," + base64.b64encode(png).decode()
+    return (f'<img class="widget-image descent-frame" src="{src}" alt="{html.escape(alt)}" '
+            f'width="{round(width / scale)}" height="{round(height / scale)}" '
+            f'style="max-width:100%;height:auto">')
 
 
 class FrameWidget(widgets.VBox):
     """Controls above a figure whose frames were all rendered ahead of time (see the module docstring)."""
 
     def __init__(self, draw: Callable[..., Any], controls: Sequence[Control], *,
-                 compute: Callable[..., Any] | None = None, title: str = "", figsize=(6.4, 4.0), dpi: int = 72):
+                 compute: Callable[..., Any] | None = None, describe: Callable[..., str] | None = None,
+                 title: str = "", figsize=(6.4, 4.0), dpi: float = 72, scale: int = 2, colors: int = 64):
         controls = list(controls)
         if not controls:
             raise ValueError("controls must name at least one Control")
         names = [c.name for c in controls]
         if len(set(names)) != len(names):
             raise ValueError(f"controls must have distinct names, got {names}")
+        if not isinstance(scale, int) or scale < 1:
+            raise ValueError(f"Invalid scale: {scale!r} (expected an int >= 1: pixels per displayed pixel)")
+        if not isinstance(dpi, (int, float)) or dpi <= 0:
+            raise ValueError(f"Invalid dpi: {dpi!r} (expected a positive number of CSS pixels per inch)")
+        if describe is not None and not callable(describe):
+            raise ValueError(f"Invalid describe: {describe!r} (expected a function of the control values)")
         self.controls = controls
-        self.draw_fn, self.compute_fn = draw, compute
-        self.title, self.figsize, self.dpi = title, tuple(figsize), dpi
+        self.draw_fn, self.compute_fn, self.describe_fn = draw, compute, describe
+        self.title, self.figsize, self.dpi, self.scale, self.colors = title, tuple(figsize), dpi, scale, colors
         self.control_widgets = {c.name: c.make() for c in controls}
         self._frames: dict[tuple[int, ...], bytes] = {}
+        self._alts: dict[tuple[int, ...], str] = {}
         for combo in itertools.product(*(range(len(c.values)) for c in controls)):
-            self._frames[combo] = self.render(**self._values_at(combo))
+            values = self._values_at(combo)
+            self._frames[combo] = self.render(**values)
+            self._alts[combo] = self.describe(**values)
         self._levels: list[list[widgets.Stack]] = [[] for _ in controls]
         self.display = self._build(())
         self._links = []
@@ -158,8 +177,8 @@ class FrameWidget(widgets.VBox):
     def _build(self, prefix: tuple[int, ...]) -> widgets.Widget:
         level = len(prefix)
         if level == len(self.controls):
-            return widgets.Image(value=self._frames[prefix], format="png",
-                                 layout=widgets.Layout(max_width="100%", height="auto"))
+            return widgets.HTML(frame_img(self._frames[prefix], self._alts[prefix], self.scale),
+                                layout=widgets.Layout(max_width="100%"))
         control = self.controls[level]
         children = [self._build(prefix + (i,)) for i in range(len(control.values))]
         stack = widgets.Stack(children=children, selected_index=self.control_widgets[control.name].index)
@@ -180,10 +199,20 @@ class FrameWidget(widgets.VBox):
         fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
         try:
             self.draw_fn(fig, **values)
-            return figure_png(fig, dpi=self.dpi)
+            return figure_png(fig, dpi=self.dpi * self.scale, colors=self.colors, min_pt=MIN_TEXT_PX * 72 / self.dpi)
         finally:
             plt.close(fig)
 
+    def describe(self, **values) -> str:
+        """What the frame for ``values`` shows, in words: its alt text."""
+        named = ", ".join(f"{c.description if c.description is not None else c.name} "
+                          f"{c.label_list()[c.index_of(values[c.name])]}" for c in self.controls)
+        if self.describe_fn is None:
+            return f"{self.title or 'Figure'}: {named}."
+        text = self.describe_fn(**values)
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"describe({named}) returned {text!r}: expected a sentence saying what the frame shows")
+        return text
     @property
     def index(self) -> tuple[int, ...]:
         return tuple(self.control_widgets[c.name].index for c in self.controls)
@@ -207,8 +236,8 @@ class FrameWidget(widgets.VBox):
         return self
 
     @property
-    def shown(self) -> widgets.Image:
-        """The Image widget currently visible (following each level's selected stack)."""
+    def shown(self) -> widgets.HTML:
+        """The frame widget currently visible (following each level's selected stack)."""
         node = self.display
         while isinstance(node, widgets.Stack):
             node = node.children[node.selected_index]
@@ -217,17 +246,29 @@ class FrameWidget(widgets.VBox):
     @property
     def frame(self) -> bytes:
         """The PNG bytes currently shown."""
-        return self.shown.value
+        src = self.shown.value.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
+        return base64.b64decode(src)
 
+    @property
+    def alt(self) -> str:
+        """The alt text of the frame currently shown."""
+        return html.unescape(self.shown.value.split(' alt="', 1)[1].split('"', 1)[0])
+
+    def alt_for(self, **values) -> str:
+        """The stored alt text for these values (the others as currently set)."""
+        return self._alts[self._combo(values)]
     def frame_for(self, **values) -> bytes:
         """The stored frame for these values (raises for values not on the grid)."""
+        return self._frames[self._combo(values)]
+
+    def _combo(self, values) -> tuple[int, ...]:
         combo = []
         for c in self.controls:
             i = c.index_of(values[c.name]) if c.name in values else self.control_widgets[c.name].index
             if i is None:
                 raise ValueError(f"Invalid value for {c.name}: {values[c.name]!r}")
             combo.append(i)
-        return self._frames[tuple(combo)]
+        return tuple(combo)
 
     @property
     def result(self) -> Any:

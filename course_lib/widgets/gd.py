@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
@@ -51,11 +50,9 @@ def _plain_log_ticks(ax) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _animate(fig, update, frames: int, *, interval: int, dpi: int):
-    """:func:`course_lib.plots.animation_html` at ``dpi``: matplotlib saves animation frames at the
-    ``savefig.dpi`` setting (80 after ``setup()``), not at the figure's dpi, so set it for the call."""
-    with matplotlib.rc_context({"savefig.dpi": dpi}):
-        return animation_html(fig, update, frames, interval=interval, dpi=dpi)
+def _animate(fig, update, frames: int, *, interval: int, dpi: float, describe, label: str):
+    """:func:`course_lib.plots.animation_html` with every frame described."""
+    return animation_html(fig, update, frames, interval=interval, dpi=dpi, describe=describe, label=label)
 
 
 def _layout(fig) -> None:
@@ -122,27 +119,49 @@ def _show_parabola_upto(artists: dict, upto: int) -> None:
     artists["against_t"].set_data(np.arange(len(xs)), np.clip(xs, -3, 3))
 
 
+def describe_parabola(run: dict, lr: float, start: float, upto: int | None = None) -> str:
+    """In words, what a frame of :func:`lr_widget` (or, with ``upto``, of :func:`parabola_animation`) shows."""
+    x = run["x"]
+    k = len(x) - 1 if upto is None else upto
+    where = f"x = {x[k]:.3g}" if np.isfinite(x[k]) and abs(x[k]) < 1e6 else "x has left the plot"
+    return (f"Gradient descent on f(x) = x², learning rate {lr:g}, from x₀ = {start:g}: each step multiplies x "
+            f"by 1 − 2α = {run['factor']:+.2f}, so the iterates {_REGIMES[run['regime']]}; after {k} "
+            f"step{'s' if k != 1 else ''} {where}.")
+
+
+_REGIMES = {"monotone": "creep towards 0 from one side", "one step": "reach the minimum 0 in one step",
+            "oscillates, converges": "overshoot, jumping from side to side, and converge",
+            "bounces forever": "bounce between the same two points forever",
+            "diverges": "overshoot further at every step and diverge"}
+
+
 def lr_widget(lrs: Sequence[float] = LRS, starts: Sequence[float] = STARTS, *, steps: int = 20,
-              figsize=(7, 3.2), dpi: int = 72) -> FrameWidget:
+              figsize=(7, 3.2), dpi: float = 72) -> FrameWidget:
     """Learning rate × start point for gradient descent on :math:`x^2` (``w.result`` is :func:`parabola_run`)."""
     lrs, starts = tuple(lrs), tuple(starts)
 
     def compute(lr, start):
         return parabola_run(lr, start, steps, lrs=lrs, starts=starts)
 
+    def describe(lr, start):
+        return describe_parabola(compute(lr, start), lr, start)
+
     return frame_widget(
         lambda fig, lr, start: draw_parabola_frame(fig, lr, start, compute(lr, start)),
         [Control("lr", list(lrs), description="learning rate α", default=0.2 if 0.2 in lrs else None),
          Control("start", list(starts), description="start x₀", default=-1.0 if -1.0 in starts else None)],
-        compute=compute, title="Gradient descent on f(x) = x²", figsize=figsize, dpi=dpi,
+        compute=compute, describe=describe, title="Gradient descent on f(x) = x²", figsize=figsize, dpi=dpi,
     )
 
 
-def parabola_animation(lr: float = 0.9, start: float = -1.0, steps: int = 20, *, figsize=(7, 3.2), dpi: int = 60):
+def parabola_animation(lr: float = 0.9, start: float = -1.0, steps: int = 20, *, figsize=(7, 3.2), dpi: float = 72):
     """One run on :math:`x^2`, step by step, as a JavaScript animation (``steps + 1`` frames)."""
     fig = Figure(figsize=figsize)  # not pyplot: no second, idle draw per frame
-    artists = draw_parabola_frame(fig, lr, start, parabola_run(lr, start, steps), upto=0)
-    return _animate(fig, lambda i: _show_parabola_upto(artists, i), steps + 1, interval=300, dpi=dpi)
+    run = parabola_run(lr, start, steps)
+    artists = draw_parabola_frame(fig, lr, start, run, upto=0)
+    return _animate(fig, lambda i: _show_parabola_upto(artists, i), steps + 1, interval=300, dpi=dpi,
+                    describe=lambda i: describe_parabola(run, lr, start, upto=i),
+                    label=f"Animation: gradient descent on x² with learning rate {lr:g}, step by step")
 
 
 # --- 2. learning rate and momentum on the linear-regression cost --------------------------------------
@@ -230,22 +249,28 @@ def draw_regression_frame(fig, lr: float, momentum: float, run=None, *, tol: flo
 
 
 def momentum_widget(lrs: Sequence[float] = REG_LRS, gammas: Sequence[float] = GAMMAS, *, tol: float = 1e-5,
-                    max_iters: int = 4000, figsize=(7, 3.2), dpi: int = 72) -> FrameWidget:
+                    max_iters: int = 4000, figsize=(7, 3.2), dpi: float = 72) -> FrameWidget:
     """Learning rate × momentum for batch descent on the course's line (``w.result`` is a ``DescentRun``)."""
 
     def compute(lr, gamma):
         return regression_run(lr, gamma, tol=tol, max_iters=max_iters)
 
+    def describe(lr, gamma):
+        return (f"Batch gradient descent on the linear-regression cost, learning rate λ = {lr:g}, momentum "
+                f"γ = {gamma:g}: {_run_label(compute(lr, gamma), tol)}. Left: the path of (θ₀, θ₁) on the "
+                "cost's contours towards the least-squares solution; right: the excess loss per iteration, log scale.")
+
     return frame_widget(
         lambda fig, lr, gamma: draw_regression_frame(fig, lr, gamma, compute(lr, gamma), tol=tol),
         [Control("lr", list(lrs), description="learning rate λ", default=0.01 if 0.01 in lrs else None),
          Control("gamma", list(gammas), description="momentum γ", default=0.0 if 0.0 in gammas else None)],
-        compute=compute, title="Linear regression: learning rate and momentum", figsize=figsize, dpi=dpi,
+        compute=compute, describe=describe, title="Linear regression: learning rate and momentum",
+        figsize=figsize, dpi=dpi,
     )
 
 
 def regression_animation(lr: float = 0.01, momentum: float = 0.9, *, frames: int = 24, tol: float = 1e-5,
-                         figsize=(7, 3.2), dpi: int = 60):
+                         figsize=(7, 3.2), dpi: float = 72):
     """The fitted line and the path on the contour as iterations go by (frames spaced ever wider)."""
     x, y = noisy_line()
     surface = _course_line()
@@ -275,7 +300,15 @@ def regression_animation(lr: float = 0.01, momentum: float = 0.9, *, frames: int
         path.set_data(run.path[: k + 1, 0], run.path[: k + 1, 1])
         point.set_data([theta[0]], [theta[1]])
 
-    return _animate(fig, update, len(ks), interval=250, dpi=dpi)
+    def describe(i):
+        k = int(ks[i])
+        t0, t1 = run.path[k]
+        return (f"Iteration {k} of gradient descent with λ = {lr:g}, γ = {momentum:g}: the fitted line "
+                f"y = {t0:.3f} + {t1:.3f}x through the ten data points (left) and the path of (θ₀, θ₁) so far "
+                "on the cost's contours (right).")
+
+    return _animate(fig, update, len(ks), interval=250, dpi=dpi, describe=describe,
+                    label=f"Animation: linear regression by gradient descent with momentum {momentum:g}")
 
 
 # --- 3. batch size ------------------------------------------------------------------------------------
@@ -342,11 +375,21 @@ def draw_batch_frame(fig, batch_size: int, lr: float, run=None, *, epochs: int =
 
 
 def batch_size_widget(batch_sizes: Sequence[int] = BATCH_SIZES, lrs: Sequence[float] = BATCH_LRS, *,
-                      epochs: int = 30, seed: int = 0, figsize=(7, 3.2), dpi: int = 72) -> FrameWidget:
+                      epochs: int = 30, seed: int = 0, figsize=(7, 3.2), dpi: float = 72) -> FrameWidget:
     """Batch size × learning rate for mini-batch descent on 256 points (``w.result`` is a ``MinibatchRun``)."""
 
     def compute(batch_size, lr):
         return batch_run(batch_size, lr, epochs=epochs, seed=seed)
+
+    def describe(batch_size, lr):
+        run = compute(batch_size, lr)
+        _, _, surface = _batch_data()
+        kind = "Batch" if batch_size == len(surface.x) else "Stochastic" if batch_size == 1 else "Mini-batch"
+        gap = run.epoch_losses[-1] - surface.minimum_value
+        return (f"{kind} gradient descent on 256 points, batch size {batch_size}, learning rate λ = {lr:g}: "
+                f"{run.updates_per_epoch} updates per epoch; after {epochs} epochs the loss is {gap:.2g} above "
+                "its minimum. Left: the path on the cost's contours; right: the excess loss after each update "
+                "and each epoch.")
 
     return frame_widget(
         lambda fig, batch_size, lr: draw_batch_frame(fig, batch_size, lr, compute(batch_size, lr), epochs=epochs,
@@ -354,12 +397,13 @@ def batch_size_widget(batch_sizes: Sequence[int] = BATCH_SIZES, lrs: Sequence[fl
         [Control("batch_size", list(batch_sizes), description="batch size B", fmt="{:d}",
                  default=16 if 16 in batch_sizes else None),
          Control("lr", list(lrs), description="learning rate λ", default=0.01 if 0.01 in lrs else None)],
-        compute=compute, title="Batch, mini-batch and stochastic gradient descent", figsize=figsize, dpi=dpi,
+        compute=compute, describe=describe, title="Batch, mini-batch and stochastic gradient descent",
+        figsize=figsize, dpi=dpi,
     )
 
 
 def batch_animation(sizes: Sequence[int] = (1, 16, 256), lr: float = 0.01, *, epochs: int = 20, seed: int = 0,
-                    figsize=(7, 3.2), dpi: int = 60):
+                    figsize=(7, 3.2), dpi: float = 72):
     """SGD, mini-batch and batch descent side by side on the contour, one frame per epoch (``epochs + 1`` frames)."""
     _, _, surface = _batch_data()
     runs = [batch_run(b, lr, epochs=epochs, seed=seed) for b in sizes]
@@ -391,4 +435,11 @@ def batch_animation(sizes: Sequence[int] = (1, 16, 256), lr: float = 0.01, *, ep
             loss.set_data(np.arange(e + 1), ep)
         ax1.set_title(f"after {e} epoch{'' if e == 1 else 's'}", fontsize="medium", y=1.0)
 
-    return _animate(fig, update, epochs + 1, interval=300, dpi=dpi)
+    def describe(e):
+        gaps = ", ".join(f"B = {b}: {max(r.epoch_losses[e] - surface.minimum_value, 0):.2g}"
+                         for b, r in zip(sizes, runs))
+        return (f"After {e} epoch{'' if e == 1 else 's'} at learning rate {lr:g}: the paths of batch sizes "
+                f"{', '.join(map(str, sizes))} on the cost's contours, and the loss above its minimum ({gaps}).")
+
+    return _animate(fig, update, epochs + 1, interval=300, dpi=dpi, describe=describe,
+                    label="Animation: stochastic, mini-batch and batch gradient descent, epoch by epoch")

@@ -88,6 +88,12 @@ def error_curves_widget(betas: Sequence[float] = BETAS, span: float = 3.0) -> Fr
         lambda fig, beta: _draw_error_curves(fig, beta, span),
         [Control("beta", betas, description="SmoothL1 β", default=1.0 if 1.0 in betas else None)],
         compute=lambda beta: error_curves(beta, span),
+        describe=lambda beta: (
+            f"Left: the losses of one error d from −{span:g} to {span:g}: L1 |d| (a V), L2 d² (a parabola) and "
+            + ("SmoothL1 with β = 0, which is L1. " if beta == 0 else
+               f"SmoothL1 with β = {beta:g}, a parabola for |d| < {beta:g} and L1's straight lines beyond. ")
+            + "Right: their slopes: L1's jumps between −1 and 1, L2's 2d grows without bound, SmoothL1's "
+            + ("is L1's." if beta == 0 else f"rises linearly to ±1 at d = ±{beta:g} and stays there.")),
         title="From error to loss: L1, L2 and SmoothL1",
         figsize=FIGSIZE,
     )
@@ -136,6 +142,12 @@ def _draw_outlier(fig, size: float, x, y, index: int, sizes: Sequence[float]) ->
     fig.tight_layout()
 
 
+def _describe_outlier(f: dict, sizes: Sequence[float]) -> str:
+    return (f"Ten points on a noisy line, point {f['index'] + 1} raised by {f['size']:g}: the MSE line's slope is "
+            f"{f['mse'][1]:.2f} and the MAE line's {f['mae'][1]:.2f}. Right: both slopes against the outlier's "
+            f"size from {min(sizes):g} to {max(sizes):g}: the MSE slope climbs steadily, the MAE slope hardly moves.")
+
+
 def outlier_widget(sizes: Sequence[float] = OUTLIER_SIZES, index: int = 8, n: int = 10, seed: int = 0,
                    noise: float = 1.0) -> FrameWidget:
     """One point of a small line data set pushed up by a slider; its MSE line swings, its MAE line stays."""
@@ -145,6 +157,7 @@ def outlier_widget(sizes: Sequence[float] = OUTLIER_SIZES, index: int = 8, n: in
         lambda fig, size: _draw_outlier(fig, size, x, y, index, sizes),
         [Control("size", sizes, description="outlier size")],
         compute=lambda size: outlier_fits(x, y, index, size),
+        describe=lambda size: _describe_outlier(outlier_fits(x, y, index, size), sizes),
         title="One outlier: the MSE line swings, the MAE line stays",
         figsize=FIGSIZE,
     )

@@ -31,7 +31,7 @@ __all__ = [
     "PITTED_MOMENTA", "RAVINE_LRS", "RAVINE_MOMENTA", "OPTIMIZERS", "MAP_KAPPAS", "MAP_METHODS",
     "pitted_run", "pitted_widget", "ravine_run", "ravine_widget", "map_steps", "map_grid", "rate_map_data",
     "rate_map_widget",
-    "rolling_ball_animation", "ravine_animation",
+    "rolling_ball_animation", "ravine_animation", "describe_pitted", "describe_ravine", "describe_rate_map",
 ]
 
 FIGSIZE = (7.0, 3.2)
@@ -82,6 +82,22 @@ def _draw_pitted(fig, momentum: float, lr: float, steps: int) -> None:
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.3)
 
 
+def _where_on_pitted(x: float) -> str:
+    x = 0.0 if abs(x) < 0.005 else x  # no "-0.00"
+    if abs(x) < 0.5:
+        return f"reaches the global minimum (x = {x:.2f})"
+    if abs(x + 1.8701) < 0.5:
+        return f"stops in the first pit (x = {x:.2f})"
+    return f"ends at x = {x:.2f}, in neither the first pit nor the global minimum"
+
+
+def describe_pitted(run: dict, momentum: float, lr: float, upto: int | None = None) -> str:
+    """In words, what a frame of :func:`pitted_widget` shows."""
+    return (f"Gradient descent with momentum {momentum:g} and learning rate {lr:g} on a curve with pits, from "
+            f"x = {run['x'][0]:g}: after {len(run['x']) - 1} steps the ball {_where_on_pitted(run['final'])}. "
+            "Right: its position against the step.")
+
+
 def pitted_widget(momenta: Sequence[float] = PITTED_MOMENTA, lr: float = 0.1, steps: int = 150) -> FrameWidget:
     """The ball on the pitted curve for each momentum of ``momenta`` (a slider)."""
     momenta = [float(m) for m in momenta]
@@ -89,6 +105,7 @@ def pitted_widget(momenta: Sequence[float] = PITTED_MOMENTA, lr: float = 0.1, st
         lambda fig, momentum: _draw_pitted(fig, momentum, lr, steps),
         [Control("momentum", momenta, description="momentum")],
         compute=lambda momentum: pitted_run(momentum, lr, steps),
+        describe=lambda momentum: describe_pitted(pitted_run(momentum, lr, steps), momentum, lr),
         title="A ball with momentum on a curve with pits",
         figsize=FIGSIZE,
     )
@@ -151,6 +168,23 @@ def _draw_ravine(fig, optimizer: str, lr: float, momentum: float, steps: int) ->
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.3)
 
 
+def _ravine_outcome(run: dict) -> str:
+    loss = run["loss"]
+    if run["diverged_at"] >= 0:
+        return f"diverges at step {run['diverged_at']}"
+    below = np.flatnonzero(loss <= 1e-3)
+    if len(below):
+        return f"the loss falls below 1e-3 at step {below[0]}"
+    return f"the loss is still {loss[-1]:.2g} after {len(loss) - 1} steps"
+
+
+def describe_ravine(run: dict, optimizer: str, lr: float, momentum: float) -> str:
+    """In words, what a frame of :func:`ravine_widget` shows."""
+    what = optimizer if run["rule"] == "sgd" else f"{optimizer} {momentum:g}"
+    return (f"{what}, learning rate {lr:g}, on the ravine 0.1x² + 2y² from (−5, −2): {_ravine_outcome(run)}. "
+            "Left: the path on the contours; right: the loss against the step, log scale.")
+
+
 def ravine_widget(lrs: Sequence[float] = RAVINE_LRS, momenta: Sequence[float] = RAVINE_MOMENTA,
                   optimizers: Sequence[str] = tuple(OPTIMIZERS), steps: int = 60) -> FrameWidget:
     """Plain GD, momentum and Nesterov on the ravine 0.1x² + 2y²: a dropdown, a step slider, a momentum slider."""
@@ -164,6 +198,8 @@ def ravine_widget(lrs: Sequence[float] = RAVINE_LRS, momenta: Sequence[float] = 
          Control("lr", [float(v) for v in lrs], description="learning rate"),
          Control("momentum", [float(v) for v in momenta], description="momentum")],
         compute=lambda optimizer, lr, momentum: ravine_run(optimizer, lr, momentum, steps),
+        describe=lambda optimizer, lr, momentum: describe_ravine(ravine_run(optimizer, lr, momentum, steps),
+                                                                 optimizer, lr, momentum),
         title="Down the ravine: plain GD, momentum, Nesterov",
         figsize=FIGSIZE,
     )
@@ -249,6 +285,18 @@ def _draw_rate_map(fig, kappa: float, method: str, n: int) -> None:
     fig.subplots_adjust(left=0.1, right=1.0, bottom=0.12, top=0.88)
 
 
+def describe_rate_map(d: dict) -> str:
+    """In words, what a frame of :func:`rate_map_widget` shows (``d`` from :func:`rate_map_data`)."""
+    lr_opt, beta_opt, rate_opt = d["optimal"]
+    _, rate_gd = d["gd_optimal"]
+    finite = np.where(np.isfinite(d["measured"]), d["measured"], np.inf)
+    share = float(np.mean(d["measured"] < 1))
+    return (f"Heat map of the measured convergence rate of {d['method']} on the ravine with condition number "
+            f"κ = {d['kappa']:g}, over learning rate × momentum: {share:.0%} of the cells converge. The theory's "
+            f"optimum is learning rate {lr_opt:.3g}, momentum {beta_opt:.3g}, rate {rate_opt:.3f}; the fastest "
+            f"measured cell reaches {finite.min():.3f}; plain gradient descent's best rate is {rate_gd:.3f}.")
+
+
 def rate_map_widget(kappas: Sequence[float] = MAP_KAPPAS, methods: Sequence[str] = tuple(MAP_METHODS),
                     n: int = 30) -> FrameWidget:
     """A heat map of the measured rate over (step, momentum), with κ and the method as controls."""
@@ -260,6 +308,7 @@ def rate_map_widget(kappas: Sequence[float] = MAP_KAPPAS, methods: Sequence[str]
         [Control("kappa", [float(k) for k in kappas], description="condition number κ"),
          Control("method", list(methods), kind="dropdown")],
         compute=lambda kappa, method: rate_map_data(kappa, method, n),
+        describe=lambda kappa, method: describe_rate_map(rate_map_data(kappa, method, n)),
         title="How fast? The measured rate over the (step, momentum) plane",
         figsize=(7.0, 4.2),
     )
@@ -298,7 +347,14 @@ def rolling_ball_animation(momenta: Sequence[float] = (0.0, 0.9), lr: float = 0.
         title.set_text(f"step {t}")
         return balls
 
-    return plots.animation_html(fig, update, frames, interval=150, dpi=72)
+    def describe(i):
+        t = at[i]
+        where = "; ".join(f"momentum {m:g}: x = {run['x'][t]:.2f}" for m, run in zip(momenta, runs))
+        return f"Balls rolling down a curve with pits, step {t} of {steps} ({where})."
+
+    return plots.animation_html(fig, update, frames, interval=150, describe=describe,
+                                label="Animation: balls with momentum " + " and ".join(f"{m:g}" for m in momenta)
+                                + " rolling down a curve with pits")
 
 
 def ravine_animation(runs: Sequence[tuple[str, float, float]] = (("plain GD", 0.4, 0.0), ("momentum", 0.4, 0.7),
@@ -330,4 +386,11 @@ def ravine_animation(runs: Sequence[tuple[str, float, float]] = (("plain GD", 0.
         title.set_text(f"ravine $0.1x^2 + 2y^2$: step {i}")
         return [line for line, _ in lines]
 
-    return plots.animation_html(fig, update, steps + 1, interval=200, dpi=72)
+    def describe(i):
+        where = "; ".join(f"{name}: ({d['path'][i, 0]:.2f}, {d['path'][i, 1]:.2f})"
+                          if np.isfinite(d["path"][i]).all() else f"{name}: diverged"
+                          for (name, _, _), d in zip(runs, data))
+        return f"Optimizers walking down the ravine 0.1x² + 2y² towards (0, 0), step {i} ({where})."
+
+    return plots.animation_html(fig, update, steps + 1, interval=200, describe=describe,
+                                label="Animation: " + ", ".join(name for name, _, _ in runs) + " down the ravine")
