@@ -45,7 +45,7 @@ def placeholder_cells(label: str, title: str, had_code: bool) -> list:
     cells = []
     if ex.answers:
         names = ", ".join(f"`{n}`" for n in ex.answers)
-        lines = [f"# Exercise: {title}. Write {names} here, replacing the placeholder line(s),",
+        lines = [f"# Exercise: {title}.", f"# Write {names} here (replace the placeholders),",
                  "# then run this cell and the check below it.",
                  "from course_lib.checks import exercise_stub", ""]
         lines += [f"{n} = exercise_stub({n!r})" for n in ex.answers]
