@@ -3,10 +3,18 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# `make nbval NB=book/05_momentum.ipynb` checks one notebook
+NB ?= book
 STAMP := $(VENV)/.installed
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
+# The same floating-point code paths on every x86-64 machine (tools/run_notebooks.py, reproducible_env):
+# MKL's reproducible BLAS branch and ATen's AVX2 kernels, so the stored outputs hold on Intel and AMD.
+export MKL_CBWR := COMPATIBLE
+ifeq ($(shell uname -m),x86_64)
+export ATEN_CPU_CAPABILITY := avx2
+endif
 
 .PHONY: help env book test lint unit nbval build-check notebooks lab student student-site release-check fork release bench clean
 
@@ -40,7 +48,7 @@ unit: env
 
 nbval: env
 	$(PY) -m pytest -q -n 2 --dist loadscope --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg book
+		--nbval-sanitize-with tests/nbval_sanitize.cfg $(NB)
 
 # The book is built first: the browser tests in `unit` read _build/html.
 test: lint book unit nbval

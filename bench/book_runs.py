@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import ANSI, GOALS, MIB, PROBLEM, ROOT, SUMMARY, log, short
+from tools.run_notebooks import reproducible_env
 
 # --- the temporary copy of the book ----------------------------------------------------------------
 
@@ -216,7 +217,7 @@ def section_notebooks(ws: Workspace, opts) -> dict[str, Any]:
 
 def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"})
+    env.update(reproducible_env())
     env.pop("MPLBACKEND", None)  # as in the Makefile: nbval's kernels must draw with the inline backend
     return env
 

@@ -41,19 +41,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-# The Makefile's environment, before torch and matplotlib are imported. This process draws the widgets'
-# frames headless (Agg); the kernels it starts keep their own inline backend (see book_runs.subprocess_env).
-for _key, _value in {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}.items():
-    os.environ.setdefault(_key, _value)
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-
 # Run as a script, this folder is sys.path[0]: replace it by the repository, so that the sections import as
 # bench.<module> and no module here can shadow a library's.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
+
+# The Makefile's environment, before torch and matplotlib are imported. This process draws the widgets'
+# frames headless (Agg); the kernels it starts keep their own inline backend (see book_runs.subprocess_env).
+from tools.run_notebooks import reproducible_env  # noqa: E402
+
+for _key, _value in reproducible_env().items():
+    os.environ.setdefault(_key, _value)
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
 
 from bench.book_runs import Workspace, section_book, section_nbval, section_notebooks  # noqa: E402
 from bench.core import NOTEBOOK_SECTIONS, SECTIONS, log, machine, short  # noqa: E402
