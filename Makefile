@@ -14,6 +14,7 @@ export PYTHONHASHSEED := 0
 export MKL_CBWR := COMPATIBLE
 ifeq ($(shell uname -m),x86_64)
 export ATEN_CPU_CAPABILITY := avx2
+export ONEDNN_MAX_CPU_ISA := AVX2
 endif
 
 .PHONY: help env book test lint unit nbval build-check notebooks lab student student-site release-check fork release bench clean

@@ -47,13 +47,14 @@ def reproducible_env() -> dict[str, str]:
     One thread (torch's results change with the thread count), a fixed hash seed, and the same
     floating-point code paths whatever the processor: MKL's conditional numerical reproducibility
     (``MKL_CBWR=COMPATIBLE``: the same BLAS results on Intel and AMD processors) and ATen's AVX2
-    kernels (``ATEN_CPU_CAPABILITY=avx2``: AVX-512 kernels sum in another order). Without the last
+    kernels (``ATEN_CPU_CAPABILITY=avx2``, and oneDNN's: AVX-512 kernels sum in another order). Without the last
     two, float32 training in chapters 7 and 8 printed other digits on an Intel Xeon than on the AMD
     EPYC the notebooks were executed on. The Makefile exports the same values.
     """
     env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MKL_CBWR": "COMPATIBLE"}
     if platform.machine().lower() in ("x86_64", "amd64"):
         env["ATEN_CPU_CAPABILITY"] = "avx2"
+        env["ONEDNN_MAX_CPU_ISA"] = "AVX2"  # oneDNN (mkldnn) kernels, where torch uses them
     return env
 
 
