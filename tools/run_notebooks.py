@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED {path.name}: not written\n{err}", file=sys.stderr, flush=True)
             return 1
         total += seconds
-        print(f"executed {path.relative_to(ROOT)} in {seconds:.1f} s", flush=True)
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"executed {shown} in {seconds:.1f} s", flush=True)
     print(f"{len(paths)} notebook(s) in {total:.1f} s")
     return 0
 
