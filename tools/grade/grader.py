@@ -137,6 +137,10 @@ def _error_of(event) -> tuple[str, str] | None:
     return str((err + [""])[0]), str((err + ["", ""])[1])
 
 
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
 def rows_for(student: str, graded: list[Graded], the_plan: Plan, outcome: Outcome, settings: Settings) -> list[Row]:
     """The rows of one notebook from what its worker sent (untrusted) and the verdicts given meanwhile."""
     rows = []
@@ -144,7 +148,7 @@ def rows_for(student: str, graded: list[Graded], the_plan: Plan, outcome: Outcom
     stopped = stopped if isinstance(stopped, dict) else None
     for g in graded:
         p = the_plan.probe_at[g.label]
-        note = (" (its statement cell is missing, so the answer was looked for at the end of the notebook)"
+        note = ("its statement cell is missing, so the answer was looked for at the end of the notebook"
                 if g.label in the_plan.missing_statement else "")
         verdict = outcome.verdicts.get(p)
         if verdict is None:  # the probe never ran
@@ -155,7 +159,7 @@ def rows_for(student: str, graded: list[Graded], the_plan: Plan, outcome: Outcom
                 status, msg = "timeout", stopped_message(stopped, the_plan, settings)
             else:
                 status, msg = "error", f"the notebook's worker ended before this exercise: {outcome.problem or '?'}"
-            rows.append(Row(student, g.notebook, g.label, status, 0.0, clean(msg) + note))
+            rows.append(Row(student, g.notebook, g.label, status, 0.0, _join(clean(msg), note)))
             continue
         status, lines = verdict.status, list(verdict.lines)
         if status == "timeout":
@@ -166,7 +170,7 @@ def rows_for(student: str, graded: list[Graded], the_plan: Plan, outcome: Outcom
                 i, (ename, evalue) = errors[0]
                 status = "error"
                 lines.insert(0, f"cell {the_plan.cell_number[i]} raised {ename}: {evalue}")
-        msg = clean("; ".join(lines)) + note
+        msg = _join(clean("; ".join(lines)), note)
         rows.append(Row(student, g.notebook, g.label, status, g.points if status == "pass" else 0.0, msg,
                         tuple(clean(line) for line in lines) if status == "fail" else ()))
     return rows

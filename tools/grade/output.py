@@ -63,7 +63,13 @@ def report_md(exercises: list[Graded], students: list[str], rows: list[Row], not
     """The class report: per exercise, how many passed and the most common hints; then the problems."""
     out = ["# Grading report", ""]
     out += [f"- {k}: {v}" for k, v in settings]
-    out += [f"- students: {len(students)}", ""]
+    totals = {s: 0.0 for s in students}
+    for r in rows:
+        totals[r.student] = totals.get(r.student, 0.0) + r.points
+    best = sum(g.points for g in exercises)
+    mean = sum(totals.values()) / len(totals) if totals else 0.0
+    out += [f"- students: {len(students)}; points: {fmt_points(round(mean, 2))} on average out of "
+            f"{fmt_points(best)}", ""]
     out += ["## Exercises", "",
             "| exercise | notebook | points | " + " | ".join(STATUSES) + " |",
             "|---|---|---:|" + "---:|" * len(STATUSES)]
@@ -88,15 +94,13 @@ def report_md(exercises: list[Graded], students: list[str], rows: list[Row], not
         out.append("")
     if not any_hint:
         out += ["No exercise got a wrong answer.", ""]
-    problems = [r for r in rows if r.status in ("error", "timeout")]
+    problems: dict[tuple, list[str]] = {}
+    for r in rows:
+        if r.status in ("error", "timeout"):
+            problems.setdefault((r.student, r.notebook, r.status, r.message), []).append(r.exercise)
     out += ["## Notebooks that did not run through", ""]
-    seen = set()
-    for r in problems:
-        key = (r.student, r.notebook, r.status, r.message)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(f"- {_md(r.student)}, {r.notebook}, `{r.exercise}`: {r.status}: {_md(r.message)}")
+    for (student, notebook, status, message), labels in problems.items():
+        out.append(f"- {_md(student)}, {notebook}, {status} ({', '.join(f'`{x}`' for x in labels)}): {_md(message)}")
     if not problems:
         out.append("None: every notebook ran to its end.")
     out.append("")

@@ -129,7 +129,7 @@ class Session:
         error = None if ok else [str(reply.get("ename", "Error"))[:100], str(reply.get("evalue", ""))[:500]]
         payload = next((o.data[MIME] for o in cell.outputs if MIME in o.get("data", {})), None)
         if error and _memory(*error):
-            raise Stop("memory", f"{error[0]}: {error[1]}")
+            raise Stop("memory", f"{error[0]}: {error[1]}" if error[1] else error[0])
         return {"status": "ok" if ok else "error", "error": error, "payload": payload}
 
     def serve(self, index: int) -> None:
