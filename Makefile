@@ -17,7 +17,7 @@ export ATEN_CPU_CAPABILITY := avx2
 export ONEDNN_MAX_CPU_ISA := AVX2
 endif
 
-.PHONY: help env book test lint unit nbval build-check notebooks lab student student-site release-check fork release bench clean
+.PHONY: help env book test lint unit nbval build-check notebooks lab student student-site release-check fork release bench grade clean
 
 help:
 	@echo "make book       build the website into _build/html (creates .venv and installs on first use)"
@@ -28,6 +28,7 @@ help:
 	@echo "make student-site  build the website without solutions into _build/student-site/_build/html"
 	@echo "make fork REPO=https://github.com/you/descent   point install lines, _config.yml, CITATION.cff at a fork"
 	@echo "make release    check that every copy names this repository and release, then tag v<version>"
+	@echo "make grade SUBMISSIONS=<folder> [TIMEOUT=<s>]   grade a class: grades.csv, summary.csv, report.md (book/instructors.md)"
 	@echo "make bench      measure build, run and widget speed (bench/run.py)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -87,6 +88,17 @@ release: env
 
 bench: env
 	$(PY) bench/run.py
+
+# make grade SUBMISSIONS=<folder> [TIMEOUT=<seconds per notebook>] [MEMORY=<MiB per kernel>] [JOBS=2]
+#   [CHECKS=<instructor rules .py>] [CHAPTERS="4 5"] [PREFIX="docker run ..."] [WORKER_PYTHON=python]
+TIMEOUT ?= 300
+MEMORY ?= 4096
+JOBS ?= 2
+grade: env
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder> [TIMEOUT=<seconds per notebook>] (see book/instructors.md)"; exit 2; }
+	$(PY) -m tools.grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --memory $(MEMORY) --jobs $(JOBS) \
+		$(if $(CHECKS),--checks "$(CHECKS)") $(if $(CHAPTERS),--chapters $(CHAPTERS)) \
+		$(if $(PREFIX),--prefix '$(PREFIX)') $(if $(WORKER_PYTHON),--python '$(WORKER_PYTHON)')
 
 clean:
 	rm -rf _build
