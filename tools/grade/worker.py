@@ -189,7 +189,6 @@ def run(job: dict, emit, read) -> None:
                                on_cell_executed=lambda cell, cell_index, execute_reply: replies.__setitem__(
                                    cell_index, execute_reply.get("content", {})))
         env = kernel_env() | {"MPLBACKEND": "agg"}
-        env.pop("PYTHONPATH", None)
         try:
             with client.setup_kernel(env=env):
                 stopped = Session(client, replies, timeout, emit, read).run(cells)
