@@ -11,7 +11,17 @@ import pytest
 import torch
 
 from course_lib.training import History
-from tools.grade.codec import Caller, CallError, DataError, KernelStopped, Opaque, StudentError, decode, local_sender
+from tools.grade.codec import (
+    Caller,
+    CallError,
+    DataError,
+    Kernel,
+    KernelStopped,
+    LocalKernel,
+    Opaque,
+    StudentError,
+    decode,
+)
 from tools.grade.probe import decode as kernel_decode
 from tools.grade.probe import dumps, encode
 
@@ -126,7 +136,7 @@ def test_malformed_data_is_a_data_error(bad):
 
 def caller(fn, name="f"):
     """A Caller for ``fn``, its calls run by the probe in this process (as the kernel would)."""
-    return Caller(name, local_sender({name: fn}))
+    return Caller(name, LocalKernel({name: fn}))
 
 
 def test_a_call_returns_what_the_function_returned_on_the_checks_arguments():
@@ -209,9 +219,16 @@ def test_a_mutated_list_of_numbers_comes_back():
     assert caller(nudge)(params) == [0.0, 0.0] and params == [1.0 + 1e-5, 2.0]
 
 
-def test_an_unreadable_reply_is_a_call_error():
-    def send(name, request):
-        return {"out": {"t": "pickle", "v": "gASV"}, "after": []}
+class Replies(Kernel):
+    def __init__(self, reply):
+        self.reply = reply
 
+    def call(self, name, request):
+        return self.reply
+
+
+@pytest.mark.parametrize("reply", [{"out": {"t": "pickle", "v": "gASV"}, "after": []}, "text", {"after": []},
+                                   {"out": {"t": "none"}, "torch_calls": "torch.nn.functional.mse_loss"}])
+def test_an_unreadable_reply_is_a_call_error(reply):
     with pytest.raises(CallError, match="not readable"):
-        Caller("f", send)(1)
+        Caller("f", Replies(reply))(1)

@@ -18,7 +18,7 @@ import torch
 from course_lib.checks.registry import EXERCISES, check_function
 from course_lib.ema import ema
 from tools.grade import probe
-from tools.grade.codec import local_sender
+from tools.grade.codec import Kernel, LocalKernel
 from tools.grade.exercises import load_rules
 from tools.grade.judge import judge
 from tools.grade.plan import _PROBE_SOURCE
@@ -39,7 +39,7 @@ def run_probe(label: str, ns: dict, monkeypatch) -> str:
 
 
 def grade(label: str, ns: dict, monkeypatch):
-    return judge(GRADED[label], run_probe(label, ns, monkeypatch), local_sender(ns))
+    return judge(GRADED[label], run_probe(label, ns, monkeypatch), LocalKernel(ns))
 
 
 def direct(label: str, *answers):
@@ -117,15 +117,16 @@ def test_patched_checks_and_libraries_in_the_kernel_change_nothing(monkeypatch):
     check_name = check_function(label).__name__
     kernel = {}
 
-    def patched_send(name_, request):  # each call runs while the kernel's libraries are patched
-        with monkeypatch.context() as m:
-            m.setattr(np, "allclose", lambda *a, **k: True)
-            m.setattr(core, "report", lambda problems, success: CheckResult("right", (success,)))
-            m.setattr(module, check_name, lambda *a, **k: CheckResult("right", ()))
-            kernel["check"] = getattr(module, check_name)(wrong)
-            return local_sender({name: wrong})(name_, request)
+    class Patched(LocalKernel):  # each call runs while the kernel's libraries are patched
+        def call(self, name_, request):
+            with monkeypatch.context() as m:
+                m.setattr(np, "allclose", lambda *a, **k: True)
+                m.setattr(core, "report", lambda problems, success: CheckResult("right", (success,)))
+                m.setattr(module, check_name, lambda *a, **k: CheckResult("right", ()))
+                kernel["check"] = getattr(module, check_name)(wrong)
+                return super().call(name_, request)
 
-    verdict = judge(GRADED[label], payload, patched_send)
+    verdict = judge(GRADED[label], payload, Patched({name: wrong}))
     assert kernel["check"].status == "right"  # the kernel was fooled
     assert verdict.status == "fail"  # the grader was not
 
@@ -134,8 +135,22 @@ def forged(label: str, answers: dict) -> str:
     return json.dumps({"label": label, "answers": answers})
 
 
-def never(name, request):
-    raise AssertionError("no call expected")
+class Never(Kernel):
+    def call(self, name, request):
+        raise AssertionError("no call expected")
+
+
+class Replies(Kernel):
+    def __init__(self, reply):
+        self.reply = reply
+
+    def call(self, name, request):
+        return self.reply
+
+    probe = call
+
+
+never = Never()
 
 
 def test_forged_data_never_passes_an_unsolved_exercise():
@@ -163,7 +178,7 @@ def test_forged_replies_to_the_checks_calls_never_pass(reply, status):
     label = function_label()
     name = GRADED[label].answers[0]
     payload = forged(label, {name: {"state": "callable"}})
-    assert judge(GRADED[label], payload, lambda n, r: reply).status == status
+    assert judge(GRADED[label], payload, Replies(reply)).status == status
 
 
 def test_an_instructor_check_that_crashes_is_an_error_not_a_crash(tmp_path):

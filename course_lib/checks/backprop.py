@@ -106,6 +106,14 @@ def _cubic(p):
     return p[0] ** 3 + p[1] ** 2 * p[0]
 
 
+def _seed_loss(p):
+    """The 2-2-2 network's loss as a function of its 12 parameters (weights, then biases).
+
+    Defined here, not inside the check: a grader sends the check's arguments to the student's kernel,
+    and a function can travel only as the name of a module-level function of course_lib."""
+    return bp.loss(bp.forward(p[:8], p[8:]))
+
+
 @exercise_check("bp-grad-check")
 def check_gradient_checker(checker: Callable):
     r"""Exercise: ``checker(f, params, eps)`` returns the central differences of ``f``, one per parameter.
@@ -148,12 +156,8 @@ def check_gradient_checker(checker: Callable):
         break
     if not problems:
         seed = list(bp.SEED["w"]) + list(bp.SEED["b"])
-
-        def seed_loss(p):
-            return bp.loss(bp.forward(p[:8], p[8:]))
-
         try:
-            net = [as_number(v, "each entry of grad_check's result") for v in checker(seed_loss, seed, 1e-6)]
+            net = [as_number(v, "each entry of grad_check's result") for v in checker(_seed_loss, seed, 1e-6)]
         except Exception as exc:  # noqa: BLE001
             return report([f"your `grad_check` raised {type(exc).__name__} on the 2-2-2 network's loss "
                            f"(12 parameters, eps = 1e-6): {exc}"], "")

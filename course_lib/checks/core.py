@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 
 __all__ = ["ExerciseNotDone", "NotDone", "AnswerError", "CheckResult", "exercise_stub", "require_done", "report",
            "exercise_check", "as_number", "as_int", "as_array", "call_answer", "ratio_hint", "precision_hint",
-           "forbidden_tools"]
+           "forbidden_tools", "torch_calls"]
 
 
 class ExerciseNotDone(RuntimeError):
@@ -128,23 +129,27 @@ def _not_done(err: ExerciseNotDone) -> CheckResult:
     return result
 
 
-def exercise_check(label: str) -> Callable:
+def exercise_check(label: str, probe: Callable | None = None) -> Callable:
     """Make a function the check of exercise ``label`` (a key of the registry).
 
     The function receives the student's answers and returns :func:`report`'s result (or raises
     :class:`AnswerError` with a one-line message). The wrapper turns placeholders into a "not done"
     result, :class:`AnswerError` into a ``✗`` line, any other error into one short line (never a
     traceback through this package), and fills in the exercise's label and points.
+
+    With ``probe``, the check comes in two halves, for a check that must look inside an object
+    (a model's layers) rather than call a function and compare numbers: ``probe(*answers)`` runs the
+    student's code and returns plain data (numbers, strings, lists, dicts), the decorated function
+    judges that data. ``check(*answers)`` is then ``check.judge(check.probe(*answers))``; a grader
+    (``make grade``) runs the probe in the student's kernel and the judge in its own process.
     """
 
     def decorate(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def check(*args, **kwargs) -> CheckResult:
+        def finish(thunk: Callable) -> CheckResult:
             from course_lib.checks.registry import EXERCISES
 
             try:
-                require_done(*args, *kwargs.values())
-                result = fn(*args, **kwargs)
+                result = thunk()
             except ExerciseNotDone as err:
                 result = _not_done(err)
             except AnswerError as err:
@@ -157,7 +162,27 @@ def exercise_check(label: str) -> Callable:
             return dataclasses.replace(result, exercise=label, max_points=points,
                                        points=points if result.passed else 0.0)
 
+        def answered(*args, **kwargs):
+            require_done(*args, *kwargs.values())
+            return fn(probe(*args, **kwargs)) if probe is not None else fn(*args, **kwargs)
+
+        @functools.wraps(fn)
+        def check(*args, **kwargs) -> CheckResult:
+            return finish(lambda: answered(*args, **kwargs))
+
+        def judge(data) -> CheckResult:
+            """The verdict on ``probe``'s data (or on the exception the probe raised: reported as the check does)."""
+
+            def thunk():
+                if isinstance(data, Exception):
+                    raise data
+                return fn(data)
+
+            return finish(thunk)
+
         check.exercise = label
+        check.probe = probe
+        check.judge = judge if probe is not None else None
         return check
 
     return decorate
@@ -314,6 +339,45 @@ class _Recorder:
         self.mode = Mode()
 
 
+class torch_calls:  # noqa: N801 - used as a context manager, like torch.no_grad
+    """``with torch_calls() as calls:`` collects the names of the torch functions called in the block.
+
+    Student code may run elsewhere (a grader runs it in the student's kernel): what was recorded there
+    is reported here with :meth:`note`, and every block open in this thread counts it as called.
+    """
+
+    _open = threading.local()
+
+    def __enter__(self) -> list[str]:
+        self._rec = _Recorder()
+        self._rec.mode.__enter__()
+        torch_calls._blocks().append(self)
+        return self._rec.calls
+
+    def __exit__(self, *exc):
+        torch_calls._blocks().remove(self)
+        self._rec.mode.__exit__(*exc)
+        return False
+
+    @classmethod
+    def _blocks(cls) -> list:
+        if not hasattr(cls._open, "blocks"):
+            cls._open.blocks = []
+        return cls._open.blocks
+
+    @classmethod
+    def watching(cls) -> bool:
+        """Whether a block is open in this thread (whether calls made elsewhere should be recorded)."""
+        return bool(cls._blocks())
+
+    @classmethod
+    def note(cls, names: Iterable[str]) -> None:
+        """Count ``names`` as torch functions called in every block open in this thread."""
+        names = [str(n) for n in names]
+        for block in cls._blocks():
+            block._rec.calls.extend(names)
+
+
 class forbidden_tools:  # noqa: N801 - used as a context manager, like torch.no_grad
     """Record which forbidden torch tools a student's code called inside the block.
 
@@ -328,13 +392,13 @@ class forbidden_tools:  # noqa: N801 - used as a context manager, like torch.no_
         self.used: list[str] = []
 
     def __enter__(self):
-        self._rec = _Recorder()
-        self._rec.mode.__enter__()
+        self._block = torch_calls()
+        self._calls = self._block.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self._rec.mode.__exit__(*exc)
+        self._block.__exit__(*exc)
         for fragment, words in self.forbidden.items():
-            if any(fragment in call for call in self._rec.calls) and words not in self.used:
+            if any(fragment in call for call in self._calls) and words not in self.used:
                 self.used.append(words)
         return False

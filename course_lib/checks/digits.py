@@ -134,32 +134,51 @@ def check_sgd_step(fn):
     return report(problems, "sgd_step moves every parameter by −lr × gradient and clears the gradients")
 
 
-@exercise_check("digits-hidden-layer")
-def check_hidden_layer(model, history=None):
-    """``model``: Linear(784, h) → a non-linearity → Linear(h, 1); ``history`` (optional): its training history,
-    whose last validation accuracy must reach the registry's ``accuracy``."""
-    target = exercise("digits-hidden-layer").inputs["accuracy"]
-    problems = []
+_ACTIVATIONS = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.LeakyReLU, nn.ELU, nn.SiLU, nn.Softplus)
+
+
+def probe_hidden_layer(model, history=None) -> dict:
+    """What :func:`check_hidden_layer` judges, as plain data: the model runs here (in a grader: in the
+    student's kernel) on a batch of 5 blank images, its layers are counted, the last accuracy read."""
     if not isinstance(model, nn.Module):
-        return report([f"model should be an nn.Module (e.g. nn.Sequential), got {type(model).__name__}"], "")
+        return {"module": False, "type": type(model).__name__}
+    data = {"module": True, "error": None, "shape": None}
     try:
         with torch.no_grad():
             out = model(torch.zeros(5, 28 * 28))
-    except Exception as err:  # noqa: BLE001
-        return report([f"the model fails on a batch of 5 flattened images: {type(err).__name__}: {err}"], "")
-    if tuple(out.shape) != (5, 1):
-        problems.append(f"the model should give one score per image, shape (5, 1) for 5 images; "
-                        f"it gives {tuple(out.shape)}")
+    except Exception as err:  # noqa: BLE001 - the student's model: say how it fails
+        data["error"] = f"{type(err).__name__}: {err}"
+    else:
+        data["shape"] = [int(n) for n in out.shape]
     modules = list(model.modules())
-    linears = [m for m in modules if isinstance(m, nn.Linear)]
-    activations = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.LeakyReLU, nn.ELU, nn.SiLU, nn.Softplus)
-    if len(linears) < 2:
+    data["linears"] = sum(isinstance(m, nn.Linear) for m in modules)
+    data["activation"] = any(isinstance(m, _ACTIVATIONS) for m in modules)
+    if history is not None:
+        data["accuracy"] = float(history.valid_accuracy[-1]) if len(history) else float("nan")
+    return data
+
+
+@exercise_check("digits-hidden-layer", probe=probe_hidden_layer)
+def check_hidden_layer(data: dict):
+    """``model``: Linear(784, h) → a non-linearity → Linear(h, 1); ``history`` (optional): its training history,
+    whose last validation accuracy must reach the registry's ``accuracy``. Judges :func:`probe_hidden_layer`'s
+    data."""
+    target = exercise("digits-hidden-layer").inputs["accuracy"]
+    problems = []
+    if not data["module"]:
+        return report([f"model should be an nn.Module (e.g. nn.Sequential), got {data['type']}"], "")
+    if data["error"] is not None:
+        return report([f"the model fails on a batch of 5 flattened images: {data['error']}"], "")
+    if tuple(data["shape"]) != (5, 1):
+        problems.append(f"the model should give one score per image, shape (5, 1) for 5 images; "
+                        f"it gives {tuple(data['shape'])}")
+    if data["linears"] < 2:
         problems.append("there is no hidden layer yet: put a Linear layer before the output layer")
-    elif not any(isinstance(m, activations) for m in modules):
+    elif not data["activation"]:
         problems.append("two Linear layers with nothing between them make one linear function: "
                         "put a non-linearity between them")
-    if history is not None:
-        acc = history.valid_accuracy[-1] if len(history) else float("nan")
+    if "accuracy" in data:
+        acc = data["accuracy"]
         if not acc >= target:
             problems.append(f"the validation accuracy after training is {acc:.4f}: it should reach {target:g} — "
                             "check the learning rate and the number of epochs")

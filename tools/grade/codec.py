@@ -14,10 +14,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from course_lib.checks.core import torch_calls
 from tools.grade.probe import DataError, Opaque, dumps, encode, named
 from tools.grade.probe import decode as _decode
 
-__all__ = ["decode", "Caller", "CallError", "KernelStopped", "StudentError", "DataError", "Opaque"]
+__all__ = ["decode", "Caller", "CallError", "Kernel", "KernelStopped", "LocalKernel", "StudentError", "DataError",
+           "Opaque"]
 
 
 class CallError(BaseException):
@@ -56,16 +58,62 @@ def _sendable(enc) -> str | None:
     return None
 
 
+class Kernel:
+    """Where the student's code runs, as the judge sees it (the grader's is a worker's kernel)."""
+
+    def call(self, name: str, request: dict) -> dict:
+        """Run :func:`tools.grade.probe.call`: the student's ``name`` on the request's arguments."""
+        raise NotImplementedError
+
+    def probe(self, ref: str, names: list[str]) -> dict:
+        """Run :func:`tools.grade.probe.probe`: a check's probe (``module:name``) on the answers."""
+        raise NotImplementedError
+
+
+class LocalKernel(Kernel):
+    """The probe's operations run in THIS process on the namespace ``ns`` (for tests: what the kernel does)."""
+
+    def __init__(self, ns: dict):
+        self.ns = ns
+
+    def _run(self, op: Callable, *args) -> dict:
+        import json
+
+        from tools.grade import probe
+
+        published = []
+        original = probe._publish
+        probe._publish = published.append
+        try:
+            op(self.ns, *args)
+        finally:
+            probe._publish = original
+        return json.loads(json.dumps(published[0]))
+
+    def call(self, name: str, request: dict) -> dict:
+        import json
+
+        from tools.grade import probe
+
+        return self._run(probe.call, name, json.dumps(request))
+
+    def probe(self, ref: str, names: list[str]) -> dict:
+        from tools.grade import probe
+
+        return self._run(probe.probe, ref, list(names))
+
+
 class Caller:
     """The student's function ``name``, as a check in the grader sees it: every call runs in the kernel.
 
-    ``send(name, request) -> record`` delivers the call (see :func:`tools.grade.probe.call`) and returns
-    the kernel's record, or raises :class:`KernelStopped`.
+    The kernel's record (see :func:`tools.grade.probe.call`) gives the check the result or the error; the
+    torch functions the call used are reported to the check's :class:`course_lib.checks.core.torch_calls`
+    blocks (how ``forbidden_tools`` sees them).
     """
 
-    def __init__(self, name: str, send: Callable[[str, dict], dict]):
+    def __init__(self, name: str, kernel: Kernel):
         self.__name__ = name
-        self._send = send
+        self._kernel = kernel
 
     def __repr__(self) -> str:
         return f"<your function {self.__name__}>"
@@ -75,10 +123,15 @@ class Caller:
         why = _sendable(request)
         if why:
             raise CallError(f"the check passes `{self.__name__}` {why}, which the grader cannot send to the kernel")
-        record = self._send(self.__name__, request)
+        request["torch_calls"] = torch_calls.watching()
+        record = self._kernel.call(self.__name__, request)
         if not isinstance(record, dict):
             raise CallError(f"the kernel's reply to a call of `{self.__name__}` is not readable")
         try:
+            called = record.get("torch_calls") or []
+            if not isinstance(called, list) or not all(isinstance(c, str) for c in called):
+                raise DataError("a malformed list of torch functions")
+            torch_calls.note(called)
             for target, change in zip(args, record.get("after") or []):
                 if change is not None:
                     _apply(target, change)
@@ -131,25 +184,3 @@ def _apply(target, change: dict) -> None:
         if isinstance(new, dict):
             target.clear()
             target.update(new)
-
-
-def local_sender(ns: dict) -> Callable[[str, dict], dict]:
-    """A ``send`` that runs the call in THIS process on ``ns`` (for tests: what the kernel would do)."""
-    import json
-
-    from tools.grade import probe
-
-    def send(name: str, request: dict) -> dict:
-        published = []
-        original = probe._publish
-        probe._publish = published.append
-        try:
-            probe.call(ns, name, json.dumps(request))
-        finally:
-            probe._publish = original
-        return json.loads(json.dumps(published[0]))
-
-    return send
-
-
-__all__ += ["local_sender", "Opaque"]

@@ -19,11 +19,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from tools.grade import output
-from tools.grade.codec import CallError, KernelStopped
+from tools.grade.codec import CallError, Kernel, KernelStopped
 from tools.grade.exercises import Graded, Rules, load_rules
 from tools.grade.judge import Verdict, judge
 from tools.grade.output import Row
-from tools.grade.plan import Plan, SubmissionError, call_source, plan, read_notebook
+from tools.grade.plan import Plan, SubmissionError, call_source, check_probe_source, plan, read_notebook
 from tools.grade.runner import OVERHEAD, Job, Outcome, WorkerGone, run_all, worker_command
 
 OUTPUT_FILES = ("grades.csv", "summary.csv", "report.md")
@@ -176,25 +176,37 @@ def rows_for(student: str, graded: list[Graded], the_plan: Plan, outcome: Outcom
     return rows
 
 
-def probe_judge(graded: Graded, event: dict, run) -> Verdict:
-    """Judge one exercise from its probe event; ``run`` makes a call in the worker's kernel."""
-    if not event.get("payload"):
-        err = _error_of(event) or ("", "no answer data")
-        return Verdict("error", (clean(f"the grader's probe failed in the notebook's kernel ({err[0]}: {err[1]}): "
-                                       "did the notebook change Python, IPython or the course's modules?"),))
+class WorkerKernel(Kernel):
+    """The kernel of a notebook's worker, reached with ``run`` (one probe cell, one "ran" event back)."""
 
-    def send(name: str, request: dict) -> dict:
+    def __init__(self, run):
+        self._run = run
+
+    def _ask(self, source: str) -> dict:
         try:
-            event = run({"cmd": "run", "source": call_source(name, request)})
+            event = self._run({"cmd": "run", "source": source})
         except WorkerGone as gone:
             raise KernelStopped({"reason": "stopped", "detail": str(gone)}) from None
         try:
             return json.loads(event["payload"])
         except (KeyError, TypeError, ValueError):
             err = _error_of(event) or ("", "no reply")
-            raise CallError(clean(f"the call failed in the kernel ({err[0]}: {err[1]})")) from None
+            raise CallError(clean(f"the probe failed in the kernel ({err[0]}: {err[1]})")) from None
 
-    return judge(graded, event["payload"], send)
+    def call(self, name: str, request: dict) -> dict:
+        return self._ask(call_source(name, request))
+
+    def probe(self, ref: str, names: list[str]) -> dict:
+        return self._ask(check_probe_source(ref, names))
+
+
+def probe_judge(graded: Graded, event: dict, run) -> Verdict:
+    """Judge one exercise from its probe event; ``run`` runs a cell in the worker's kernel."""
+    if not event.get("payload"):
+        err = _error_of(event) or ("", "no answer data")
+        return Verdict("error", (clean(f"the grader's probe failed in the notebook's kernel ({err[0]}: {err[1]}): "
+                                       "did the notebook change Python, IPython or the course's modules?"),))
+    return judge(graded, event["payload"], WorkerKernel(run))
 
 
 # --- the whole class ---------------------------------------------------------------------------------

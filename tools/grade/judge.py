@@ -3,19 +3,21 @@
 The checks are the course's own (``course_lib.checks``) and the instructor's: the same functions a
 student runs in the notebook. Here they get the student's values decoded from the probe's plain data,
 and, for a student's function, a :class:`tools.grade.codec.Caller` that runs each call the check makes
-in the student's kernel and hands back only the result. The inputs are the check's, the comparison is
-the check's, in this process: nothing the notebook did in its kernel (patching a check, NumPy, torch,
-course_lib or the probe) reaches them.
+in the student's kernel and hands back only the result. A check in two halves
+(``exercise_check(label, probe=...)``, for an object to look inside, such as a model) has its probe
+run in the kernel and its judge here. The inputs are the check's, the comparison is the check's, in
+this process: nothing the notebook did in its kernel (patching a check, NumPy, torch, course_lib or
+the probe) reaches them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
 
-from tools.grade.codec import Caller, CallError, DataError, KernelStopped, decode
+from tools.grade.codec import Caller, CallError, DataError, Kernel, KernelStopped, StudentError, decode
 from tools.grade.exercises import Graded
+from tools.grade.probe import named
 
 #: the largest probe payload judged
 MAX_PAYLOAD = 32 * 2**20
@@ -59,8 +61,33 @@ def read_answers(graded: Graded, payload_text) -> dict:
         raise DataError(f"unreadable answer data ({type(err).__name__})") from None
 
 
-def judge(graded: Graded, payload_text, send: Callable[[str, dict], dict]) -> Verdict:
-    """The verdict on one exercise, from the text its probe published; ``send`` runs a call in the kernel."""
+def _ref(fn) -> str | None:
+    """``module:name`` of a module-level course_lib function (how the kernel finds a check's probe)."""
+    module, name = getattr(fn, "__module__", ""), getattr(fn, "__qualname__", "")
+    if not module.startswith("course_lib.") or "." in name or "<" in name:
+        return None
+    return f"{module}:{name}"
+
+
+def _probed(check, graded: Graded, kernel: Kernel):
+    """What a two-halved check's probe returned in the kernel (or the error it raised, as an exception)."""
+    ref = _ref(check.probe)
+    if ref is None:
+        raise CallError("the check's probe is not a module-level function of course_lib")
+    record = kernel.probe(ref, list(graded.answers))
+    if not isinstance(record, dict):
+        raise CallError("the kernel's reply to the check's probe is not readable")
+    try:
+        if "raised" in record:
+            kind, message = (list(record["raised"]) + ["", ""])[:2]
+            return named(StudentError, kind)(str(message))
+        return decode(record["out"])
+    except (DataError, KeyError, TypeError, ValueError) as err:
+        raise CallError(f"the kernel's reply to the check's probe is not readable ({err})") from None
+
+
+def judge(graded: Graded, payload_text, kernel: Kernel) -> Verdict:
+    """The verdict on one exercise, from the text its probe published; ``kernel`` runs the student's code."""
     try:
         states = read_answers(graded, payload_text)
     except DataError as err:
@@ -74,16 +101,19 @@ def judge(graded: Graded, payload_text, send: Callable[[str, dict], dict]) -> Ve
         lines += [f"`{n}` is still the student edition's placeholder: exercise not done" for n in placeholders]
         return Verdict("not-done", tuple(lines))
     try:
-        args = [decode(states[n].get("v")) if kinds[n] == "value" else Caller(n, send) for n in graded.answers]
+        args = [decode(states[n].get("v")) if kinds[n] == "value" else Caller(n, kernel) for n in graded.answers]
     except DataError as err:
         return Verdict("error", (f"the kernel sent an answer the grader cannot read ({err})",))
     for check in graded.checks:
         try:
-            result = check(*args)
+            if getattr(check, "probe", None) is not None and getattr(check, "judge", None) is not None:
+                result = check.judge(_probed(check, graded, kernel))
+            else:
+                result = check(*args)
         except KernelStopped as stop:
             return Verdict("timeout", (), stop.stopped)
         except CallError as err:
-            return Verdict("error", (f"the grader could not call your function: {err}",))
+            return Verdict("error", (f"the grader could not run the check: {err}",))
         except Exception as err:  # noqa: BLE001 - an instructor's check may fail: report it, grade on
             where = "the check" if hasattr(check, "exercise") else "an instructor's check"
             return Verdict("error", (f"{where} failed in the grader: {type(err).__name__}: {str(err)[:300]}",))

@@ -95,6 +95,11 @@ def call_source(name: str, request: dict) -> str:
     return _probe_cell(f"'call'](get_ipython().user_ns, {name!r}, {json.dumps(request)!r})")
 
 
+def check_probe_source(ref: str, names: list[str]) -> str:
+    """The cell that runs a two-halved check's probe (``module:name``) on the answers."""
+    return _probe_cell(f"'probe'](get_ipython().user_ns, {ref!r}, {list(names)!r})")
+
+
 def plan(nb: nbformat.NotebookNode, chapter: int, rules: Rules) -> Plan:
     """The cells to run for this chapter's graded exercises (:class:`SubmissionError` for another chapter)."""
     graded = {g.label: g for g in rules.exercises.get(chapter, ())}

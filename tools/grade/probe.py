@@ -387,30 +387,7 @@ def answers(ns: dict, label: str, names: list) -> None:
     _publish({"label": label, "answers": out})
 
 
-def call(ns: dict, name: str, request_json: str) -> None:
-    """Call the student's ``name`` on the arguments the grader sent; publish the outcome.
-
-    ``{"out": value}`` or ``{"raised": [type name, message]}``, and ``"after"``: per positional argument,
-    ``None`` when unchanged, else ``{"v": its new value, "same": [is each list item the same object]}``.
-    """
-    request = json.loads(request_json)
-    args = [decode(a, functions=True) for a in request["args"]]
-    kwargs = {k: decode(v, functions=True) for k, v in request["kwargs"]}
-    fn = ns.get(name)
-    budget = _Budget()
-    before = [dumps(encode(a, budget)) for a in args]
-    items = [list(list.__iter__(a)) if isinstance(a, list) else None for a in args]
-    record: dict = {}
-    try:
-        if fn is None or _is_placeholder(fn):
-            raise NameError(f"name '{name}' is not defined")
-        result = fn(*args, **kwargs)
-    except BaseException as err:  # noqa: BLE001 - the student's code: report what it raised
-        if isinstance(err, KeyboardInterrupt):
-            raise
-        record["raised"] = [_type_name(err), _short(err)]
-    else:
-        record["out"] = encode(result, budget)
+def _changes(args, before: list, items: list, budget: _Budget) -> list:
     after = []
     for a, old, old_items in zip(args, before, items):
         now = encode(a, budget)
@@ -422,5 +399,57 @@ def call(ns: dict, name: str, request_json: str) -> None:
             current = list(list.__iter__(a)) if isinstance(a, list) else []
             change["same"] = [i < len(old_items) and current[i] is old_items[i] for i in range(len(current))]
         after.append(change)
-    record["after"] = after
+    return after
+
+
+def call(ns: dict, name: str, request_json: str) -> None:
+    """Call the student's ``name`` on the arguments the grader sent; publish the outcome.
+
+    ``{"out": value}`` or ``{"raised": [type name, message]}``; ``"after"``: per positional argument,
+    ``None`` when unchanged, else ``{"v": its new value, "same": [is each list item the same object]}``;
+    ``"torch_calls"``: the torch functions it called, when the grader asks (a check that forbids a tool).
+    """
+    request = json.loads(request_json)
+    args = [decode(a, functions=True) for a in request["args"]]
+    kwargs = {k: decode(v, functions=True) for k, v in request["kwargs"]}
+    fn = ns.get(name)
+    budget = _Budget()
+    before = [dumps(encode(a, budget)) for a in args]
+    items = [list(list.__iter__(a)) if isinstance(a, list) else None for a in args]
+    record: dict = {}
+    calls: list = []
+    try:
+        if fn is None or _is_placeholder(fn):
+            raise NameError(f"name '{name}' is not defined")
+        if request.get("torch_calls"):
+            from course_lib.checks.core import torch_calls
+
+            with torch_calls() as calls:
+                result = fn(*args, **kwargs)
+        else:
+            result = fn(*args, **kwargs)
+    except BaseException as err:  # noqa: BLE001 - the student's code: report what it raised
+        if isinstance(err, KeyboardInterrupt):
+            raise
+        record["raised"] = [_type_name(err), _short(err)]
+    else:
+        record["out"] = encode(result, budget)
+    record["after"] = _changes(args, before, items, budget)
+    if request.get("torch_calls"):
+        record["torch_calls"] = sorted({_short(c, 200) for c in calls})
+    _publish(record)
+
+
+def probe(ns: dict, ref: str, names: list) -> None:
+    """Run a check's probe (a course_lib function, by ``module:name``) on the answers; publish its data."""
+    record: dict = {}
+    try:
+        fn = _function(ref)
+        result = fn(*[ns.get(n) for n in names])
+    except BaseException as err:  # noqa: BLE001 - reported to the grader, which says what the check says
+        if isinstance(err, KeyboardInterrupt):
+            raise
+        record["raised"] = [_type_name(err), _short(err)]
+    else:
+        record["out"] = encode(result)
     _publish(record)
