@@ -82,6 +82,14 @@ def render(report: dict[str, Any]) -> str:
                            fmt(x["speedup"], ".0f") + "x", fmt(x["max_abs_diff_final"], ".1e"), fmt(x["meets_goal"])]
                           for x in r["results"]], ["rule", "runner s", "loop s", "speedup", "max |diff|", "goal"]))
         out.append("")
+    if "grading" in s:
+        r = s["grading"]
+        out.append(f"## make grade: a class of {r['students']} on {r['chapter']} ({r['class']}), "
+                   f"{r['jobs']} notebooks at a time")
+        out.append(f"{r['notebooks']} notebooks in {r['seconds']:.0f} s: {fmt(r['notebooks_per_minute'], '.1f')} "
+                   f"notebooks per minute (median {fmt(r['median_notebook_seconds'], '.1f')} s per notebook, "
+                   f"start to verdict); statuses {r['statuses']}")
+        out.append("")
     out.append("## goals")
     word = {True: "met   ", False: "MISSED", None: "n/a   "}
     out.extend(f"{word[g['met']]}  {g['goal']}" for g in report["goals"])

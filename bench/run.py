@@ -7,8 +7,8 @@
     python bench/run.py --only optim --only runner
 
 Sections (``--only`` names; repeat it or separate with commas), each in its own module of ``bench/``
-(``book_runs``, ``widget_speed``, ``optim_speed``, ``runner_speed``; ``core`` holds the goals and helpers,
-``report`` the table):
+(``book_runs``, ``widget_speed``, ``optim_speed``, ``runner_speed``, ``grade_speed``; ``core`` holds the goals
+and helpers, ``report`` the table):
 
 - ``notebooks``: ``make notebooks``, i.e. ``tools/run_notebooks.py``'s ``execute``, on copies of the
   notebooks in a temporary folder, in ``_toc.yml`` order (the repository is not touched); the peak
@@ -25,10 +25,14 @@ Sections (``--only`` names; repeat it or separate with commas), each in its own 
   fixed gradients, 100 interleaved repetitions; both end with identical parameters; goal: ours/torch <= 1.0.
 - ``runner``: ``course_lib.optim.run_trajectories`` (1,000 trajectories x 500 steps on Rosenbrock's
   valley) against a Python loop over the trajectories calling the same update rule; goal >= 50x.
+- ``grading``: ``make grade`` (``tools.grade``) on a synthetic class of 30 students on one chapter
+  (``--grade-chapter``, default 4): a third the official solutions, a third the student edition, a
+  third partly wrong; two notebooks at a time; the throughput in notebooks per minute.
 
 ``--quick`` uses tiny sizes: a tiny notebook written by the benchmark itself (or the ones given with
 ``--notebooks``), a tiny book, a synthetic widget with 2 value changes (the chapter widgets are
-only discovered, unless ``--widgets`` names some), a 10k-parameter model, 20 trajectories x 20 steps.
+only discovered, unless ``--widgets`` names some), a 10k-parameter model, 20 trajectories x 20 steps, a
+class of two tiny notebooks.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ matplotlib.use("Agg")
 
 from bench.book_runs import Workspace, section_book, section_nbval, section_notebooks  # noqa: E402
 from bench.core import NOTEBOOK_SECTIONS, SECTIONS, log, machine, short  # noqa: E402
+from bench.grade_speed import section_grading  # noqa: E402
 from bench.optim_speed import section_optim  # noqa: E402
 from bench.report import goals, render_safe  # noqa: E402
 from bench.runner_speed import section_runner  # noqa: E402
@@ -87,6 +92,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--loop-budget", type=float, default=60.0,
                         help="seconds per rule after which the loop stops and is scaled linearly (default 60)")
     parser.add_argument("--subprocess-timeout", type=float, default=1800.0, help="seconds, for nbval and the book")
+    parser.add_argument("--grade-chapter", type=int, default=4, help="the chapter of the graded class (default 4)")
+    parser.add_argument("--grade-students", type=int, default=30, help="students in the graded class (default 30)")
+    parser.add_argument("--grade-jobs", type=int, default=2, help="notebooks graded at a time (default 2)")
     opts = parser.parse_args(argv)
     only = [s.strip() for item in opts.only for s in item.split(",") if s.strip()]
     unknown = sorted(set(only) - set(SECTIONS))
@@ -113,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         ws = Workspace([p.resolve() for p in opts.notebooks] if opts.notebooks else None, opts.quick)
     opts.ran_notebooks = "notebooks" in opts.sections
     runners = {"notebooks": section_notebooks, "nbval": section_nbval, "book": section_book,
-               "widgets": section_widgets, "optim": section_optim, "runner": section_runner}
+               "widgets": section_widgets, "optim": section_optim, "runner": section_runner,
+               "grading": section_grading}
     try:
         for name in opts.sections:
             t0 = time.perf_counter()

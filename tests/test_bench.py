@@ -43,7 +43,7 @@ def test_machine_is_described(report):
     assert m["cpu"] and m["logical_cores"] >= 1 and m["memory_gib"] > 0
     assert m["python"].count(".") == 2 and m["torch"]
     assert report["mode"] == "quick"
-    assert set(report["sections"]) == {"notebooks", "nbval", "book", "widgets", "optim", "runner"}
+    assert set(report["sections"]) == {"notebooks", "nbval", "book", "widgets", "optim", "runner", "grading"}
     assert not [k for k, v in report["sections"].items() if "error" in v]
     assert positive(report["total_seconds"])
 
@@ -95,3 +95,10 @@ def test_runner(report):
 def test_goals_listed_not_judged(report):
     assert len(report["goals"]) == 4
     assert all(g["met"] is None for g in report["goals"])
+
+
+def test_grading_throughput(report):
+    g = report["sections"]["grading"]
+    assert g["students"] == 2 and g["notebooks"] == 2 and g["jobs"] == 2
+    assert positive(g["seconds"]) and positive(g["notebooks_per_minute"]) and positive(g["median_notebook_seconds"])
+    assert g["statuses"]["pass"] == 2  # both tiny notebooks answer their one exercise right
