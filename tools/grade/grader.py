@@ -137,6 +137,11 @@ def _error_of(event) -> tuple[str, str] | None:
     return str((err + [""])[0]), str((err + ["", ""])[1])
 
 
+def _allowance(settings: Settings) -> str:
+    return (f"the notebook's worker did not finish within TIMEOUT + its start-up allowance ({settings.timeout:g} s + "
+            f"{OVERHEAD:g} s) and was stopped")
+
+
 def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
@@ -153,8 +158,7 @@ def rows_for(student: str, graded: list[Graded], the_plan: Plan, outcome: Outcom
         verdict = outcome.verdicts.get(p)
         if verdict is None:  # the probe never ran
             if outcome.problem == "timeout":
-                status, msg = "timeout", (f"the notebook's worker did not finish within TIMEOUT + its start-up "
-                                          f"allowance ({settings.timeout:g} s + {OVERHEAD:g} s) and was stopped")
+                status, msg = "timeout", _allowance(settings)
             elif stopped is not None:
                 status, msg = "timeout", stopped_message(stopped, the_plan, settings)
             else:
@@ -162,8 +166,14 @@ def rows_for(student: str, graded: list[Graded], the_plan: Plan, outcome: Outcom
             rows.append(Row(student, g.notebook, g.label, status, 0.0, _join(clean(msg), note)))
             continue
         status, lines = verdict.status, list(verdict.lines)
-        if status == "timeout":
-            lines = [stopped_message(verdict.stopped or stopped or {}, the_plan, settings)]
+        if status == "timeout":  # the kernel stopped while a check ran the student's code
+            if stopped is not None:
+                lines = [stopped_message(stopped, the_plan, settings)]
+            elif outcome.problem == "timeout":
+                lines = [_allowance(settings)]
+            else:
+                status, lines = "error", [f"the notebook's worker ended while the check of `{g.label}` ran your "
+                                          f"code: {outcome.problem or '?'}"]
         if status == "not-done":
             errors = [(i, e) for i in the_plan.region.get(g.label, []) if (e := _error_of(outcome.events.get(i)))]
             if errors:
