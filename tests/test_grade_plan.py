@@ -39,6 +39,18 @@ def test_what_is_not_a_notebook_is_named(data, words):
         read_notebook(data, "04_ema.ipynb")
 
 
+def test_a_huge_file_is_refused_without_being_read_whole(tmp_path):
+    from tools.grade.grader import read_submissions
+
+    (tmp_path / "ada").mkdir()
+    with open(tmp_path / "ada" / "04_ema.ipynb", "wb") as fh:
+        fh.truncate(200 * 2**20)  # 200 MiB of nothing (sparse)
+    files, notes = read_submissions(tmp_path, chapter_notebooks())
+    assert len(files["ada"]["04_ema.ipynb"]) == 50 * 2**20 + 1 and notes == []
+    with pytest.raises(SubmissionError, match="larger than a notebook can be"):
+        read_notebook(files["ada"]["04_ema.ipynb"], "04_ema.ipynb")
+
+
 def test_an_older_notebook_format_is_read():
     nb3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [
         {"cell_type": "code", "input": "x = 1", "language": "python", "outputs": []}]}]}

@@ -23,7 +23,7 @@ from tools.grade.codec import CallError, Kernel, KernelStopped
 from tools.grade.exercises import Graded, Rules, load_rules
 from tools.grade.judge import Verdict, judge
 from tools.grade.output import Row
-from tools.grade.plan import Plan, SubmissionError, call_source, check_probe_source, plan, read_notebook
+from tools.grade.plan import MAX_FILE, Plan, SubmissionError, call_source, check_probe_source, plan, read_notebook
 from tools.grade.runner import OVERHEAD, Job, Outcome, WorkerGone, run_all, worker_command
 
 OUTPUT_FILES = ("grades.csv", "summary.csv", "report.md")
@@ -95,7 +95,8 @@ def read_submissions(folder: Path, notebooks: dict[int, str]) -> tuple[dict[str,
             if f.name.startswith("."):
                 continue
             if f.name in wanted and f.is_file():
-                files[f.name] = f.read_bytes()
+                with open(f, "rb") as fh:  # no more than a notebook can be: read_notebook refuses the rest
+                    files[f.name] = fh.read(MAX_FILE + 1)
             else:
                 notes.append(f"{entry.name}/{f.name}: not a chapter's file name, ignored")
         students[entry.name] = files

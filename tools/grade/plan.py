@@ -43,8 +43,7 @@ class Plan:
 def read_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
     """The submitted bytes as a notebook, or :class:`SubmissionError` saying what they are instead."""
     if len(data) > MAX_FILE:
-        raise SubmissionError(f"{name} is {len(data) / 2**20:.0f} MiB, more than a notebook can be "
-                              f"({MAX_FILE // 2**20} MiB): not graded")
+        raise SubmissionError(f"{name} is larger than a notebook can be ({MAX_FILE // 2**20} MiB): not graded")
     if not data.strip():
         raise SubmissionError(f"{name} is empty: not a Jupyter notebook")
     try:
