@@ -72,3 +72,21 @@ def test_pages_use_local_mathjax_and_widget_manager_when_built_with_npm():
     assert "_static/vendor/html-manager/embed.js" in html
     assert "require.js" not in html  # the standalone widget manager needs no AMD loader
     assert "cdn.jsdelivr.net" not in html and "cdnjs.cloudflare.com" not in html
+
+
+def test_the_benchmark_reports_every_page_raw_and_gzip_compressed(tmp_path):
+    from bench.page_sizes import render, section_pages
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "shared.js").write_text("var shared = 1;\n" * 2000)
+    for name in ("a", "b"):
+        (tmp_path / "book" / f"{name}.png").write_bytes(b"\x89PNG" + bytes(range(256)) * 8)
+        (tmp_path / "book" / f"{name}.html").write_text(f'<script src="../shared.js"></script><img src="{name}.png">')
+    result = section_pages(tmp_path)
+    rows = {r["page"]: r for r in result["pages"]}
+    assert set(rows) == {"book/a.html", "book/b.html"}
+    a = rows["book/a.html"]
+    assert a["bytes"] == page_weight(tmp_path / "book" / "a.html")
+    assert a["gzip_bytes"] == page_weight_gzip(tmp_path / "book" / "a.html") < a["bytes"]
+    assert a["own_bytes"] == a["bytes"] - (tmp_path / "shared.js").stat().st_size  # the script is shared
+    assert "book/a.html" in render(result) and section_pages(tmp_path / "nowhere").get("skipped")
