@@ -13,7 +13,15 @@ Two parts, one network:
   finite differences), :func:`relative_error`, :func:`train_by_hand`;
 - torch: :class:`Net222` (``linear1``, ``linear2`` with shared scalar biases of shape
   ``(1,)``), :func:`make_net222` and :func:`train_net222`, which trains it with any
-  optimizer (``torch.optim`` or :mod:`course_lib.optim`).
+  optimizer (``torch.optim`` or :mod:`course_lib.optim`); :func:`net222_loss`, the loss as a
+  differentiable function of the 10 parameters (for its Hessian).
+
+And backpropagation for whole layers (any depth, a batch of samples as rows, torch tensors):
+:func:`layers_forward` and :func:`layers_backward` (the matrix form
+:math:`\delta^l = (W^{l+1})^\top \delta^{l+1} \odot \sigma'(z^l)`,
+:math:`\partial L/\partial W^l = \delta^l (a^{l-1})^\top`, :math:`\partial L/\partial b^l = \delta^l`),
+:func:`init_layers` and :func:`depth_gradients` (per-layer gradient norms of a deep network: vanishing
+gradients).
 
 Weights travel as a tuple ``w = (w1, ..., w8)``, biases as ``b = (b1, b2)``; gradients as a
 dict with keys ``"w1"`` … ``"w8"``, ``"b1"``, ``"b2"`` (the names of :data:`PARAM_NAMES`).
@@ -22,6 +30,7 @@ This module imports neither matplotlib nor ipywidgets.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -31,7 +40,8 @@ from torch import nn
 __all__ = [
     "SEED", "PARAM_NAMES", "sigmoid", "forward", "loss", "gradients", "sgd_step",
     "numerical_gradients", "relative_error", "train_by_hand",
-    "Net222", "make_net222", "net222_gradients", "train_net222",
+    "Net222", "make_net222", "net222_gradients", "train_net222", "net222_loss",
+    "ACTIVATIONS", "layers_forward", "layers_backward", "init_layers", "DepthRun", "depth_gradients",
 ]
 
 #: The seed's network: inputs, weights w1..w8, the two shared biases, targets, learning rate.
@@ -250,3 +260,171 @@ def train_net222(make_optimizer: Callable[[Iterable[torch.Tensor]], object], epo
         value.backward()
         optimizer.step()
     return history
+
+
+def net222_loss(theta: torch.Tensor) -> torch.Tensor:
+    r"""The seed example's loss :math:`\tfrac12\sum_k (t_k - o_k)^2` as a function of the 10 parameters.
+
+    ``theta`` is ``(w1, ..., w8, b1, b2)`` (the order of :data:`PARAM_NAMES`), a tensor of shape
+    ``(10,)``; the result is a 0-d tensor of its dtype, differentiable twice, so
+    ``torch.autograd.functional.hessian(net222_loss, theta)`` is the loss's Hessian.
+    """
+    if not isinstance(theta, torch.Tensor) or theta.shape != (10,):
+        raise ValueError(f"Invalid theta: expected a tensor of shape (10,) (w1..w8, b1, b2), got "
+                         f"{getattr(theta, 'shape', type(theta).__name__)}")
+    x, t = _inputs(theta.dtype)
+    hidden = torch.sigmoid(theta[0:4].reshape(2, 2) @ x + theta[8])
+    out = torch.sigmoid(theta[4:8].reshape(2, 2) @ hidden + theta[9])
+    return 0.5 * torch.sum((t - out) ** 2)
+
+
+# --- whole layers: the matrix form ------------------------------------------------------------------
+
+
+def _sigmoid_grad(z: torch.Tensor) -> torch.Tensor:
+    s = torch.sigmoid(z)
+    return s * (1 - s)
+
+
+#: each activation with its derivative, both as functions of the pre-activation z
+ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
+    "sigmoid": (torch.sigmoid, _sigmoid_grad),
+    "tanh": (torch.tanh, lambda z: 1 - torch.tanh(z) ** 2),
+    "relu": (torch.relu, lambda z: (z > 0).to(z.dtype)),
+    "identity": (lambda z: z, torch.ones_like),
+}
+
+
+def _activations(activation: str | Sequence[str], layers: int) -> list[str]:
+    names = [activation] * layers if isinstance(activation, str) else list(activation)
+    if len(names) != layers:
+        raise ValueError(f"Invalid activation: {len(names)} names for {layers} layers")
+    for name in names:
+        if name not in ACTIVATIONS:
+            raise ValueError(f"Invalid activation: {name!r} (expected one of {', '.join(ACTIVATIONS)})")
+    return names
+
+
+def _check_layers(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]) -> None:
+    if len(weights) == 0 or len(weights) != len(biases):
+        raise ValueError(f"Invalid weights/biases: {len(weights)} weight matrices and {len(biases)} bias vectors "
+                         "(expected the same number, at least 1)")
+    for l, (W, b) in enumerate(zip(weights, biases), start=1):
+        if W.ndim != 2 or b.shape != (W.shape[0],):
+            raise ValueError(f"Invalid layer {l}: weight {tuple(W.shape)} and bias {tuple(b.shape)} (expected "
+                             "(out, in) and (out,), as nn.Linear stores them)")
+
+
+def layers_forward(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor], x: torch.Tensor,
+                   activation: str | Sequence[str] = "sigmoid") -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    r"""A stack of fully connected layers, :math:`z^l = a^{l-1} W^{l\top} + b^l`, :math:`a^l = f_l(z^l)`.
+
+    ``weights[l]`` has shape ``(out, in)`` and ``biases[l]`` ``(out,)``, as ``nn.Linear`` stores them;
+    ``x`` is a batch, shape ``(B, in)``. ``activation`` names one activation for every layer or one per
+    layer (:data:`ACTIVATIONS`). Returns ``(zs, acts)``: the pre-activations :math:`z^1..z^D` and the
+    activations :math:`a^0 = x, a^1, ..., a^D`, everything :func:`layers_backward` needs.
+    """
+    _check_layers(weights, biases)
+    names = _activations(activation, len(weights))
+    if x.ndim != 2 or x.shape[1] != weights[0].shape[1]:
+        raise ValueError(f"Invalid x: shape {tuple(x.shape)} (expected (batch, {weights[0].shape[1]}))")
+    zs, acts = [], [x]
+    for W, b, name in zip(weights, biases, names):
+        zs.append(acts[-1] @ W.T + b)
+        acts.append(ACTIVATIONS[name][0](zs[-1]))
+    return zs, acts
+
+
+def layers_backward(weights: Sequence[torch.Tensor], zs: Sequence[torch.Tensor], acts: Sequence[torch.Tensor],
+                    grad_out: torch.Tensor, activation: str | Sequence[str] = "sigmoid"
+                    ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    r"""Every :math:`\partial L/\partial W^l` and :math:`\partial L/\partial b^l`, from :math:`\partial L/\partial a^D`.
+
+    With the batch as rows (:math:`\Delta^l` is :math:`B \times n_l`, one :math:`\delta^l` per sample):
+
+    .. math::
+        \Delta^D = \frac{\partial L}{\partial a^D} \odot f_D'(z^D), \qquad
+        \Delta^l = (\Delta^{l+1} W^{l+1}) \odot f_l'(z^l),
+
+        \frac{\partial L}{\partial W^l} = \Delta^{l\top} a^{l-1}, \qquad
+        \frac{\partial L}{\partial b^l} = \textstyle\sum_{\text{batch}} \Delta^l,
+
+    the per-sample :math:`\delta^l = (W^{l+1})^\top \delta^{l+1} \odot f'(z^l)` and
+    :math:`\delta^l (a^{l-1})^\top` summed over the batch (so ``grad_out`` carries the loss's own
+    :math:`1/B` if it is a mean). ``zs`` and ``acts`` are what :func:`layers_forward` returned.
+    """
+    names = _activations(activation, len(weights))
+    if len(zs) != len(weights) or len(acts) != len(weights) + 1:
+        raise ValueError(f"Invalid zs/acts: {len(zs)} and {len(acts)} for {len(weights)} layers (expected "
+                         f"{len(weights)} and {len(weights) + 1}, as layers_forward returns them)")
+    if grad_out.shape != zs[-1].shape:
+        raise ValueError(f"Invalid grad_out: shape {tuple(grad_out.shape)} (expected the output's "
+                         f"{tuple(zs[-1].shape)})")
+    grads_W: list[torch.Tensor] = [None] * len(weights)  # type: ignore[list-item]
+    grads_b: list[torch.Tensor] = [None] * len(weights)  # type: ignore[list-item]
+    delta = grad_out * ACTIVATIONS[names[-1]][1](zs[-1])
+    for l in reversed(range(len(weights))):
+        grads_W[l] = delta.T @ acts[l]
+        grads_b[l] = delta.sum(0)
+        if l > 0:
+            delta = (delta @ weights[l]) * ACTIVATIONS[names[l - 1]][1](zs[l - 1])
+    return grads_W, grads_b
+
+
+def init_layers(sizes: Sequence[int], activation: str = "sigmoid", *, generator: torch.Generator | None = None,
+                dtype: torch.dtype = torch.float64) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    r"""Weights for ``sizes = (n_0, n_1, ..., n_D)``: Glorot-normal with torch's gain for ``activation``, zero biases.
+
+    ``nn.init.xavier_normal_(W, gain=nn.init.calculate_gain(activation))`` for every layer but the
+    last, which gets gain 1 (it feeds the loss, not an activation): variance
+    :math:`\text{gain}^2 \cdot 2/(n_{in} + n_{out})`, the initialisation each activation is usually
+    paired with (for ReLU on square layers it is He's, :math:`2/n`).
+    """
+    if len(sizes) < 2 or any(not isinstance(n, int) or n < 1 for n in sizes):
+        raise ValueError(f"Invalid sizes: {sizes!r} (expected at least two positive ints)")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"Invalid activation: {activation!r} (expected one of {', '.join(ACTIVATIONS)})")
+    gain = nn.init.calculate_gain("linear" if activation == "identity" else activation)
+    weights, biases = [], []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        W = torch.empty(n_out, n_in, dtype=dtype)
+        nn.init.xavier_normal_(W, gain=gain if k < len(sizes) - 2 else 1.0, generator=generator)
+        weights.append(W)
+        biases.append(torch.zeros(n_out, dtype=dtype))
+    return weights, biases
+
+
+@dataclasses.dataclass(frozen=True)
+class DepthRun:
+    """What :func:`depth_gradients` measured: per layer, first to last."""
+
+    activation: str
+    grad_norms: tuple[float, ...]  #: Frobenius norm of dL/dW^l
+    mean_slope: tuple[float, ...]  #: mean of f'(z^l) over the batch and the units (hidden layers only)
+
+
+def depth_gradients(activation: str, depth: int = 10, width: int = 64, batch: int = 64, seed: int = 0,
+                    dtype: torch.dtype = torch.float64) -> DepthRun:
+    r"""Per-layer gradient norms of a deep network at initialisation, on random data.
+
+    ``depth`` layers of ``width`` units (:func:`init_layers`; ``activation`` on the hidden layers, the
+    last layer linear), a batch of ``batch`` standard-normal inputs and targets from
+    ``torch.Generator().manual_seed(seed)``, the loss :math:`rac{1}{2B}\sum \lVert a^D - y
+Vert^2`;
+    gradients by :func:`layers_backward`.
+    """
+    if activation not in ("sigmoid", "tanh", "relu"):
+        raise ValueError(f"Invalid activation: {activation!r} (expected 'sigmoid', 'tanh' or 'relu')")
+    for name, value in (("depth", depth), ("width", width), ("batch", batch)):
+        if not isinstance(value, int) or value < (2 if name == "depth" else 1):
+            raise ValueError(f"Invalid {name}: {value!r} (expected an int >= {2 if name == 'depth' else 1})")
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch, width, generator=gen, dtype=dtype)
+    y = torch.randn(batch, width, generator=gen, dtype=dtype)
+    weights, biases = init_layers([width] * (depth + 1), activation, generator=gen, dtype=dtype)
+    names = [activation] * (depth - 1) + ["identity"]
+    zs, acts = layers_forward(weights, biases, x, names)
+    grads_W, _ = layers_backward(weights, zs, acts, (acts[-1] - y) / batch, names)
+    slope = ACTIVATIONS[activation][1]
+    return DepthRun(activation, tuple(g.norm().item() for g in grads_W),
+                    tuple(slope(z).mean().item() for z in zs[:-1]))

@@ -161,3 +161,167 @@ def test_sigmoid_and_relative_error():
     assert bp.relative_error(1.0, 1.0) == 0.0
     assert bp.relative_error(2.0, 1.0) == pytest.approx(0.5)
     assert bp.relative_error(0.0, 0.0) == 0.0
+
+
+# --- the loss as a function of the 10 parameters, and its Hessian -------------------------------------
+
+
+def test_net222_loss_equals_the_plain_python_loss_and_its_gradient():
+    theta = torch.tensor(list(bp.SEED["w"]) + list(bp.SEED["b"]), dtype=F64, requires_grad=True)
+    value = bp.net222_loss(theta)
+    value.backward()
+    assert value.item() == pytest.approx(bp.loss(bp.forward()), rel=1e-15)
+    hand = bp.gradients()
+    assert theta.grad.tolist() == pytest.approx([hand[n] for n in bp.PARAM_NAMES], rel=1e-12)
+
+
+def test_net222_hessian_matches_finite_differences_of_the_gradient():
+    theta = torch.tensor(list(bp.SEED["w"]) + list(bp.SEED["b"]), dtype=F64)
+    H = torch.autograd.functional.hessian(bp.net222_loss, theta)
+    eps = 1e-6
+    for k in range(10):
+        e = torch.zeros(10, dtype=F64)
+        e[k] = eps
+        plus = bp.gradients(*_split((theta + e).tolist()))
+        minus = bp.gradients(*_split((theta - e).tolist()))
+        column = [(plus[n] - minus[n]) / (2 * eps) for n in bp.PARAM_NAMES]
+        assert H[:, k].tolist() == pytest.approx(column, abs=1e-8)
+    assert torch.allclose(H, H.T, atol=1e-15)
+    # The loss depends on the 10 parameters through 7 numbers (net_h1, net_h2 are linear in w1..w4, b1; then
+    # w5..w8, b2), and in those 7 its Hessian is J^T A J (rank <= 2, J = d(net_o1, net_o2)) plus
+    # sum_k dL/dnet_ok * Hess(net_ok), whose rows for w5..w8 and b2 only touch net_h1, net_h2 (rank <= 4):
+    # rank <= 6, so at least 4 eigenvalues are exactly 0; the other 6 are not.
+    eig = torch.linalg.eigvalsh(H)
+    assert (eig.abs() < 1e-12).sum().item() == 4
+
+
+def _split(params):
+    return params[:8], params[8:]
+
+
+def test_net222_loss_rejects_a_wrong_shape():
+    with pytest.raises(ValueError, match="theta"):
+        bp.net222_loss(torch.zeros(9))
+
+
+# --- whole layers: the matrix form ---------------------------------------------------------------------
+
+
+def _random_layers(sizes, seed, dtype=F64):
+    g = torch.Generator().manual_seed(seed)
+    weights = [torch.randn(n_out, n_in, generator=g, dtype=dtype) * 0.7 for n_in, n_out in zip(sizes, sizes[1:])]
+    biases = [torch.randn(n_out, generator=g, dtype=dtype) * 0.3 for n_out in sizes[1:]]
+    x = torch.randn(5, sizes[0], generator=g, dtype=dtype)
+    y = torch.randn(5, sizes[-1], generator=g, dtype=dtype)
+    return weights, biases, x, y
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", ["tanh", "relu", "sigmoid", "identity"]])
+def test_layers_backward_equals_torch_autograd(activation):
+    weights, biases, x, y = _random_layers([3, 6, 4, 5, 2], seed=1)
+    zs, acts = bp.layers_forward(weights, biases, x, activation)
+    gW, gb = bp.layers_backward(weights, zs, acts, acts[-1] - y, activation)
+
+    params = [t.clone().requires_grad_() for t in weights + biases]
+    names = [activation] * 4 if isinstance(activation, str) else activation
+    torch_fn = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda z: z}
+    a = x
+    for W, b, name in zip(params[:4], params[4:], names):
+        a = torch_fn[name](torch.nn.functional.linear(a, W, b))
+    (0.5 * ((a - y) ** 2).sum()).backward()
+    for ours, p in zip(gW + gb, params):
+        assert torch.allclose(ours, p.grad, rtol=1e-12, atol=1e-14)
+    assert torch.equal(acts[-1], a.detach()) or torch.allclose(acts[-1], a.detach(), rtol=1e-15, atol=0)
+
+
+def test_layers_backward_equals_central_differences():
+    weights, biases, x, y = _random_layers([2, 3, 3, 1], seed=4)
+
+    def loss(ws, bs):
+        return 0.5 * ((bp.layers_forward(ws, bs, x, "tanh")[1][-1] - y) ** 2).sum().item()
+
+    zs, acts = bp.layers_forward(weights, biases, x, "tanh")
+    gW, gb = bp.layers_backward(weights, zs, acts, acts[-1] - y, "tanh")
+    eps = 1e-6
+    for l in range(3):
+        for idx in [(0, 0), (weights[l].shape[0] - 1, weights[l].shape[1] - 1)]:
+            plus = [w.clone() for w in weights]
+            minus = [w.clone() for w in weights]
+            plus[l][idx] += eps
+            minus[l][idx] -= eps
+            fd = (loss(plus, biases) - loss(minus, biases)) / (2 * eps)
+            assert gW[l][idx].item() == pytest.approx(fd, rel=1e-6, abs=1e-9)
+        plus = [b.clone() for b in biases]
+        minus = [b.clone() for b in biases]
+        plus[l][0] += eps
+        minus[l][0] -= eps
+        fd = (loss(weights, plus) - loss(weights, minus)) / (2 * eps)
+        assert gb[l][0].item() == pytest.approx(fd, rel=1e-6, abs=1e-9)
+
+
+def test_layers_reproduce_the_222_network_with_its_shared_biases():
+    w, (b1, b2) = bp.SEED["w"], bp.SEED["b"]
+    weights = [torch.tensor([w[0:2], w[2:4]], dtype=F64), torch.tensor([w[4:6], w[6:8]], dtype=F64)]
+    biases = [torch.tensor([b1, b1], dtype=F64), torch.tensor([b2, b2], dtype=F64)]
+    x, t = torch.tensor([bp.SEED["i"]], dtype=F64), torch.tensor([bp.SEED["target"]], dtype=F64)
+    zs, acts = bp.layers_forward(weights, biases, x)
+    gW, gb = bp.layers_backward(weights, zs, acts, acts[-1] - t)
+    hand = bp.gradients()
+    assert torch.cat([g.flatten() for g in gW]).tolist() == pytest.approx([hand[f"w{k}"] for k in range(1, 9)],
+                                                                        rel=1e-13)
+    assert [gb[0].sum().item(), gb[1].sum().item()] == pytest.approx([hand["b1"], hand["b2"]], rel=1e-13)
+
+
+def test_layer_helpers_reject_bad_input():
+    weights, biases, x, y = _random_layers([3, 4, 2], seed=0)
+    with pytest.raises(ValueError, match="activation"):
+        bp.layers_forward(weights, biases, x, "softplus")
+    with pytest.raises(ValueError, match="activation"):
+        bp.layers_forward(weights, biases, x, ["tanh"])
+    with pytest.raises(ValueError, match="x"):
+        bp.layers_forward(weights, biases, x[:, :2])
+    with pytest.raises(ValueError, match="weights/biases"):
+        bp.layers_forward(weights, biases[:1], x)
+    with pytest.raises(ValueError, match="layer 2"):
+        bp.layers_forward(weights, [biases[0], biases[1][:1]], x)
+    zs, acts = bp.layers_forward(weights, biases, x)
+    with pytest.raises(ValueError, match="grad_out"):
+        bp.layers_backward(weights, zs, acts, y[:, :1])
+    with pytest.raises(ValueError, match="zs/acts"):
+        bp.layers_backward(weights, zs[:1], acts, y)
+    with pytest.raises(ValueError, match="sizes"):
+        bp.init_layers([3])
+    with pytest.raises(ValueError, match="depth"):
+        bp.depth_gradients("tanh", depth=1)
+    with pytest.raises(ValueError, match="activation"):
+        bp.depth_gradients("softplus")
+
+
+def test_init_layers_has_torch_glorot_variance():
+    g = torch.Generator().manual_seed(0)
+    weights, biases = bp.init_layers([400, 400, 400, 10], "relu", generator=g)
+    assert weights[0].shape == (400, 400) and weights[2].shape == (10, 400)
+    assert weights[0].var().item() == pytest.approx(2.0 * 2 / 800, rel=0.02)  # gain sqrt(2): He's 2/n
+    assert weights[2].var().item() == pytest.approx(2 / 410, rel=0.1)  # the last layer: gain 1
+    assert all(torch.equal(b, torch.zeros_like(b)) for b in biases)
+
+
+def test_depth_gradients_equal_autograd_and_show_the_sigmoid_vanishing():
+    run = bp.depth_gradients("sigmoid", depth=6, width=16, batch=8, seed=2)
+    # the same network and data through torch autograd
+    gen = torch.Generator().manual_seed(2)
+    x = torch.randn(8, 16, generator=gen, dtype=F64)
+    y = torch.randn(8, 16, generator=gen, dtype=F64)
+    weights, biases = bp.init_layers([16] * 7, "sigmoid", generator=gen)
+    params = [w.clone().requires_grad_() for w in weights]
+    a = x
+    for k, (W, b) in enumerate(zip(params, biases)):
+        a = a @ W.T + b
+        if k < 5:
+            a = torch.sigmoid(a)
+    (((a - y) ** 2).sum() / (2 * 8)).backward()
+    assert run.grad_norms == pytest.approx([p.grad.norm().item() for p in params], rel=1e-12)
+    assert len(run.mean_slope) == 5 and all(0 < s <= 0.25 for s in run.mean_slope)
+    assert run.grad_norms[0] < run.grad_norms[-1] / 100
+    relu = bp.depth_gradients("relu", depth=6, width=16, batch=8, seed=2)
+    assert relu.grad_norms[0] > relu.grad_norms[-1] / 10
