@@ -312,3 +312,59 @@ def test_saved_widget_state_is_json(site):
         html = (HTML / p).read_text(encoding="utf-8")
         m = re.search(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', html, re.S)
         assert m and json.loads(m.group(1))["state"]
+
+
+_MARK_CONTROLS = """() => {
+  const els = [...document.querySelectorAll('div.cell_output .noUi-handle, div.cell_output select, '
+                                            + 'div.cell_output button, div.cell_output input')]
+    .filter(e => e.offsetParent !== null && !e.classList.contains('copybtn'));  // not the theme's copy buttons
+  els.forEach((e, i) => e.dataset.kb = String(i));
+  return els.map(e => e.tagName.toLowerCase() + '.' + [...e.classList].slice(0, 2).join('.')
+                      + (e.getAttribute('aria-label') ? ' ' + e.getAttribute('aria-label') : ''));
+}"""
+
+_FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e.dataset.kb === undefined) return null;
+  const cs = getComputedStyle(e);
+  return {kb: Number(e.dataset.kb), visible: (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2)
+                                            || cs.boxShadow !== 'none'};
+}"""
+
+KEYBOARD_PAGE = next((p for p in ANIMATED if p in WIDGET_PAGES), None)
+
+
+@pytest.mark.skipif(KEYBOARD_PAGE is None, reason="no page with both a widget and an animation")
+def test_every_control_is_reached_by_the_tab_key_and_shows_its_focus(site):
+    """Tab through a page with widgets and an animation: every control is reached, its focus is visible, and
+    an animation can be stepped with the arrow keys (its alt text and announced frame follow)."""
+    html = (HTML / KEYBOARD_PAGE).read_text(encoding="utf-8")
+    page, log = _open(site, KEYBOARD_PAGE)
+    try:
+        _wait_ready(page, html)
+        controls = page.evaluate(_MARK_CONTROLS)
+        assert controls, "no controls found"
+        reached, unseen_focus = set(), set()
+        page.locator("body").press("Tab")
+        for _ in range(80 + 12 * len(controls) + html.count('class="cell docutils')):
+            info = page.evaluate(_FOCUSED)
+            if info is not None:
+                reached.add(info["kb"])
+                if not info["visible"]:
+                    unseen_focus.add(info["kb"])
+            if len(reached) == len(controls):
+                break
+            page.keyboard.press("Tab")
+        missed = [controls[i] for i in range(len(controls)) if i not in reached]
+        assert missed == [], f"controls the Tab key never reaches: {missed[:6]}"
+        assert unseen_focus == set(), f"focus not visible on: {[controls[i] for i in sorted(unseen_focus)][:6]}"
+        anim = page.locator(".descent-anim").first
+        img, frame = anim.locator("img"), anim.locator('input[type="range"]')
+        alt, src = img.get_attribute("alt"), img.get_attribute("src")
+        frame.focus()
+        page.keyboard.press("ArrowRight")
+        assert img.get_attribute("src") != src and img.get_attribute("alt") != alt
+        assert frame.get_attribute("aria-valuetext").startswith("frame 2 of ")
+        assert log.console_errors == []
+    finally:
+        page.close()
