@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from course_lib import backprop as bp
+from course_lib.plots.backprop import plain_log
 from course_lib.widgets.frames import Control, FrameWidget, frame_widget
 
 __all__ = ["STEPS", "LRS", "ITERATIONS", "history", "plain_log", "thin", "draw_network", "draw_step", "step_widget",
@@ -39,19 +40,6 @@ POSITIVE, NEGATIVE = "#c0392b", "#2471a3"  # gradient > 0 (the weight will decre
 _NODES = {"i1": (0.0, 1.0), "i2": (0.0, 0.0), "h1": (1.0, 1.0), "h2": (1.0, 0.0), "o1": (2.0, 1.0), "o2": (2.0, 0.0)}
 _EDGES = {"w1": ("i1", "h1"), "w2": ("i2", "h1"), "w3": ("i1", "h2"), "w4": ("i2", "h2"),
           "w5": ("h1", "o1"), "w6": ("h2", "o1"), "w7": ("h1", "o2"), "w8": ("h2", "o2")}
-
-
-def plain_log(axis) -> None:
-    """Decade ticks labelled "1e-03" in plain text on a log-scale axis, no minor ticks.
-
-    Matplotlib's default log ticks are typeset with mathtext, minor ones included, which makes
-    a frame several times slower to draw.
-    """
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
-
-    axis.set_major_locator(LogLocator(base=10, numticks=12))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}" if v >= 1 else f"{v:.0e}"))
-    axis.set_minor_locator(NullLocator())
 
 
 def thin(n: int, most: int = 400) -> np.ndarray:
