@@ -157,3 +157,14 @@ def test_an_unchecked_exercise_needs_its_answers_named(tmp_path):
     unchecked = next(lab for lab, ex in EXERCISES.items() if not ex.checked and not ex.answers)
     with pytest.raises(RulesError, match="ANSWERS"):
         load_rules(write(tmp_path, f"CHECKS = {{{unchecked!r}: [print]}}"))
+
+
+def test_a_check_the_registry_names_but_the_course_lacks_is_a_clear_error(monkeypatch):
+    import tools.grade.exercises as exercises
+
+    def missing(label):
+        raise AttributeError(f"module 'course_lib.checks.ema' has no attribute 'check_{label}'")
+
+    monkeypatch.setattr(exercises, "check_function", missing)
+    with pytest.raises(RulesError, match=f"exercise {CH4[0]}: the registry's check .* cannot be loaded"):
+        load_rules(chapters=[4])

@@ -141,7 +141,11 @@ def load_rules(instructor: Path | None = None, chapters: list[int] | None = None
     for label, ex in EXERCISES.items():  # registry order: the order of the chapter
         if ex.chapter not in by_chapter or label in skip:
             continue
-        judges = ([check_function(label)] if ex.check is not None else []) + list(extra.get(label, []))
+        try:
+            course = [check_function(label)] if ex.check is not None else []
+        except (ImportError, AttributeError) as err:
+            raise RulesError(f"exercise {label}: the registry's check {ex.check!r} cannot be loaded ({err})") from None
+        judges = course + list(extra.get(label, []))
         if not judges:
             continue
         names = tuple(ex.answers or answers.get(label, ()))

@@ -275,7 +275,11 @@ def grade(settings: Settings) -> Gradebook:
     def done(outcome: Outcome) -> None:
         student, name = outcome.key
         graded = list(rules.exercises[rules.chapter_of(name)])
-        rows[outcome.key] = rows_for(student, graded, plans[outcome.key], outcome, settings)
+        try:
+            rows[outcome.key] = rows_for(student, graded, plans[outcome.key], outcome, settings)
+        except Exception as err:  # noqa: BLE001 - a fault of the grader costs this notebook's rows, not the run
+            msg = clean(f"the grader failed on this notebook: {type(err).__name__}: {err}")
+            rows[outcome.key] = [Row(student, name, g.label, "error", 0.0, msg) for g in graded]
         seconds[outcome.key] = outcome.seconds
         bar.update(1)
 

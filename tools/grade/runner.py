@@ -59,6 +59,10 @@ class WorkerGone(Exception):
     pass
 
 
+#: the workers running now (to end them all if the run is interrupted)
+_LIVE: set[subprocess.Popen] = set()
+
+
 def worker_command(prefix: list[str] | None = None, python: str | None = None) -> list[str]:
     return [*(prefix or []), python or sys.executable, "-m", "tools.grade.worker"]
 
@@ -160,6 +164,7 @@ def run_job(job: Job, command: list[str], env: dict[str, str] | None,
                                     env=env, start_new_session=True)
         except OSError as exc:
             return Outcome(job.key, {}, {}, None, f"the grader could not start its worker ({exc})", 0.0)
+        _LIVE.add(proc)
         watch = _Watch(proc.pid)
         watch.start()
         timed_out = threading.Event()
@@ -210,6 +215,7 @@ def run_job(job: Job, command: list[str], env: dict[str, str] | None,
             _end(proc)
             watch.kill_left()
             proc.stdout.close()
+            _LIVE.discard(proc)
         if timed_out.is_set():
             problem = "timeout"
         elif problem and channel.end is None:
@@ -230,11 +236,21 @@ def run_all(jobs: Iterable[Job], command: list[str], workers: int,
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     outcomes = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(run_job, job, command, env, functools.partial(on_probe, job.key)) for job in jobs]
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    futures = {pool.submit(run_job, job, command, env, functools.partial(on_probe, job.key)): job for job in jobs}
+    try:
         for fut in as_completed(futures):
-            outcome = fut.result()
+            try:
+                outcome = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a fault of the grader costs this notebook, not the run
+                outcome = Outcome(futures[fut].key, {}, {}, None, f"the grader failed on this notebook ({exc})", 0.0)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)
+    except BaseException:  # Ctrl-C, or on_done failing: stop everything that still runs
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in list(_LIVE):
+            _end(proc, grace=1.0)
+        raise
+    pool.shutdown(wait=True)
     return outcomes
