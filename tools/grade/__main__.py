@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -42,13 +43,22 @@ def parse(argv: list[str] | None = None) -> Settings:
                     shlex.split(args.prefix), args.python, args.out, args.progress)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = parse(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):  # stopped: end every worker first (runner.run_all)
+        signal.signal(sig, _interrupt)
     try:
         book = grade(settings)
     except (GradeError, RulesError) as err:
         print(f"make grade: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as stop:
+        print(f"make grade: stopped ({stop or 'SIGINT'}); no gradebook written", file=sys.stderr)
+        return 130
     counts = {s: sum(r.status == s for r in book.rows) for s in ("pass", "fail", "not-done", "timeout", "error")}
     where = settings.out or settings.submissions
     print(f"graded {len(book.students)} student(s), {len(book.rows)} exercise row(s): "
