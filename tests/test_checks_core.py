@@ -33,7 +33,7 @@ CHECKED = [label for label, ex in EXERCISES.items() if ex.checked]
 
 
 def test_registry_has_all_36_exercises_and_every_check_exists():
-    assert len(EXERCISES) == 36
+    assert len(EXERCISES) == 37  # 36, and chapter 1's Newton step on the saddle
     assert sorted({ex.chapter for ex in EXERCISES.values()}) == list(range(1, 9))
     for label in CHECKED:
         fn = check_function(label)
@@ -52,10 +52,11 @@ def test_registry_refuses_unknown_levels_duplicate_labels_and_unknown_labels():
 
 
 def test_exercise_inputs_read_as_attributes_and_show_typeset():
-    ex = exercise_inputs("loss-bce-one")
-    assert ex.p == EXERCISES["loss-bce-one"].inputs["p"] and dict(ex) == dict(EXERCISES["loss-bce-one"].inputs)
-    assert repr(ex) == f"p = {ex.p:g}; target = {ex.target}"
-    assert "$p = " in ex._repr_markdown_()
+    label = "loss-huber-smoothl1"
+    ex = exercise_inputs(label)
+    assert ex.delta == EXERCISES[label].inputs["delta"] and dict(ex) == dict(EXERCISES[label].inputs)
+    assert repr(ex) == f"delta = {ex.delta:g}; lr = {ex.lr:g}"
+    assert "$\\delta = " in ex._repr_markdown_()
     with pytest.raises(AttributeError, match="has no input"):
         _ = ex.q
 
@@ -69,13 +70,14 @@ def _with_inputs(monkeypatch, label, **inputs):
 
 def test_changing_an_exercises_numbers_in_the_registry_changes_its_check(monkeypatch, capsys):
     from course_lib.checks.gd import check_largest_stable_lr
-    from course_lib.checks.losses import check_bce_by_hand
+    from course_lib.checks.losses import check_huber_smoothl1
 
-    assert check_bce_by_hand(-math.log(0.3))
-    _with_inputs(monkeypatch, "loss-bce-one", p=0.9)
-    assert not check_bce_by_hand(-math.log(0.3))
-    assert check_bce_by_hand(-math.log(0.1))
-    assert exercise_inputs("loss-bce-one").p == 0.9
+    _with_inputs(monkeypatch, "loss-huber-smoothl1", delta=2.5, lr=0.1)
+    assert check_huber_smoothl1(2.5, 2.5, 0.25)
+    _with_inputs(monkeypatch, "loss-huber-smoothl1", delta=1.5)
+    assert not check_huber_smoothl1(2.5, 2.5, 0.25)
+    assert check_huber_smoothl1(1.5, 1.5, 0.15)
+    assert exercise_inputs("loss-huber-smoothl1").delta == 1.5
     _with_inputs(monkeypatch, "gd-largest-lr", kappa=100.0)
     assert check_largest_stable_lr(2 / 20) and not check_largest_stable_lr(0.5)
 
@@ -174,8 +176,10 @@ def _numpy_and_torch(x):
 
 
 SCALAR_ANSWERS = {  # label: (answers of the right value, as Python numbers)
-    "gd-largest-lr": (0.5,),
-    "loss-bce-one": (-math.log(0.3),),
+    "gd-largest-lr": (2 / (0.2 * EXERCISES["gd-largest-lr"].inputs["kappa"]),),
+    "gd-newton-saddle": (1 / math.sqrt(5),),
+    "loss-huber-smoothl1": (EXERCISES["loss-huber-smoothl1"].inputs["delta"],) * 2
+    + (EXERCISES["loss-huber-smoothl1"].inputs["delta"] * EXERCISES["loss-huber-smoothl1"].inputs["lr"],),
     "loss-best-constants": (11.4, 5.0),
     "ema-ninety-percent": (22,),
     "ema-lag": (9.0,),
@@ -223,7 +227,7 @@ def test_function_checks_accept_numpy_torch_and_list_returns(capsys):
 
 
 @pytest.mark.parametrize("label, answers, name", [
-    ("loss-bce-one", (1.20,), "bce_sample"),                             # 1.20 for 1.204
+    ("gd-newton-saddle", (0.447,), "y_star"),                            # 0.447 for 1/√5 = 0.44721…
     ("momentum-optimal", (4 / (math.sqrt(20) + math.sqrt(0.2)) ** 2, 0.669), "best_momentum"),  # 0.669 for 81/121
     ("bp-dw6", (0.0822,), "dL/dw6"),
 ])
@@ -240,16 +244,16 @@ def test_a_rough_guess_is_not_called_close(capsys):
 
 def test_a_failing_student_function_is_named_with_the_input_it_failed_on(capsys):
     from course_lib.checks.gd import check_minibatch_epoch
-    from course_lib.checks.losses import check_mse
+    from course_lib.checks.losses import check_bce_logit_grad
 
-    def fails_on_2d(y_pred, y_true):
-        if y_pred.dim() > 1:
+    def fails_on_2d(z, y):
+        if z.dim() > 1:
             raise ValueError("only vectors")
-        return ((y_pred - y_true) ** 2).mean()
+        return torch.sigmoid(z) - y
 
-    check_mse(fails_on_2d, lambda p, t: 2 * (p - t) / p.numel())
+    check_bce_logit_grad(fails_on_2d)
     out = capsys.readouterr().out
-    assert "raised ValueError on tensors of shape (3, 4): only vectors" in out
+    assert "raised ValueError on logits of shape (3, 4)" in out and "only vectors" in out
 
     def fails_on_batch_4(theta, x, y, lr, batch_size, order):
         if batch_size == 4:
@@ -262,7 +266,8 @@ def test_a_failing_student_function_is_named_with_the_input_it_failed_on(capsys)
 
 
 @pytest.mark.parametrize("label, wrong", [
-    ("gd-largest-lr", (0.45,)), ("loss-bce-one", (0.5,)), ("ema-lag", (7.0,)), ("ema-ninety-percent", (30,)),
+    ("gd-largest-lr", (0.45,)), ("loss-huber-smoothl1", (1.0, 1.0, 0.1)), ("ema-lag", (7.0,)),
+    ("ema-ninety-percent", (30,)),
     ("momentum-seed-to-torch", (0.03, 0.8, 0.0)), ("momentum-optimal", (1.0, 0.5)),
     ("momentum-nesterov-limit", (0.3,)), ("adaptive-adam-first-step", (0.002, 0.002)),
     ("adaptive-adagrad-decay", (500,)), ("bp-dw2", (0.01,)), ("bp-db1", (0.01,)),

@@ -14,8 +14,10 @@ from course_lib.checks.gd import (
     check_lr_steps,
     check_minibatch_epoch,
     check_mse_gradient,
+    check_newton_saddle,
 )
 from course_lib.data import noisy_line
+from course_lib.surfaces import Saddle, newton_step
 
 
 def run(check, answer, capsys, **kwargs):
@@ -73,28 +75,44 @@ def test_mse_gradient_never_prints_the_answer(capsys):
 # --- check_largest_stable_lr -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("answer", [0.5, 0.499, 0.503, np.float64(0.5)])
-def test_largest_lr_right(answer, capsys):
-    ok, out = run(check_largest_stable_lr, answer, capsys)
-    assert ok and out.startswith("✓")
+KAPPA = exercise("gd-largest-lr").inputs["kappa"]
+#: the edge of stability from the ravine's Hessian, diag(0.2, 0.2 κ): 2 over the largest curvature
+EDGE = 2 / (0.2 * KAPPA)
+
+
+def test_the_edge_is_where_a_plain_loop_stops_converging():
+    def final_y(lr, steps=20_000):
+        y = 1.0
+        for _ in range(steps):
+            y -= lr * 0.2 * KAPPA * y  # ∂/∂y of 0.1 κ y²
+        return abs(y)
+
+    assert final_y(0.999 * EDGE) < 1e-3 and final_y(EDGE) == pytest.approx(1.0) and final_y(1.001 * EDGE) > 1.0
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.998, 1.006])
+def test_largest_lr_right(scale, capsys):
+    for answer in (scale * EDGE, np.float64(scale * EDGE)):
+        ok, out = run(check_largest_stable_lr, answer, capsys)
+        assert ok and out.startswith("✓")
 
 
 
 
 @pytest.mark.parametrize("answer, words", [
-    (0.25, "ONE step"),
+    (EDGE / 2, "ONE step"),
     (10.0, "FLAT"),
     (5.0, "FLAT"),
     (1.0, "x²"),
-    (0.4, "higher"),
-    (0.7, "lower"),
+    (0.8 * EDGE, "higher"),
+    (1.4 * EDGE, "lower"),
     (-0.5, "positive"),
     ("half", "give a number"),
 ])
 def test_largest_lr_slips(answer, words, capsys):
     ok, out = run(check_largest_stable_lr, answer, capsys)
     assert not ok and out.startswith("✗") and words in out
-    assert "0.5" not in out
+    assert f"{EDGE:g}" not in out
 
 
 # --- check_minibatch_epoch -------------------------------------------------------------------------
@@ -179,7 +197,7 @@ def test_lr_steps_slips(change, words, capsys):
     wrong = {lr: closed_form_steps(lr) for lr in LRS}
     wrong[0.1] += change
     ok, out = run(check_lr_steps, wrong, capsys)
-    assert not ok and words in out and "α = 0.1" in out
+    assert not ok and words in out and "η = 0.1" in out
     assert str(closed_form_steps(0.1)) not in out
 
 
@@ -193,8 +211,9 @@ def test_lr_steps_wrong_shape(capsys):
 # --- check_best_momentum --------------------------------------------------------------------------------
 
 
-def heavy_ball_iterations(momentum, lr=0.01, tol=1e-5, max_iters=100_000):
+def heavy_ball_iterations(momentum, lr=None, tol=1e-5, max_iters=100_000):
     """A plain loop of v <- momentum v + lr grad, theta <- theta - v on the line's MSE, until |step| < tol."""
+    lr = exercise("gd-best-momentum").inputs["lr"] if lr is None else lr
     x, y = noisy_line()
     theta, v = np.zeros(2), np.zeros(2)
     for it in range(1, max_iters + 1):
@@ -210,7 +229,9 @@ def test_best_momentum_right_against_a_plain_loop(capsys):
     momenta = exercise("gd-best-momentum").inputs["momenta"]
     counts = {m: heavy_ball_iterations(m) for m in momenta}
     best = min(counts, key=counts.get)
-    assert best == 0.9  # the chapter's answer
+    assert best == 0.8  # the official solution's answer
+    at_chapter_lr = {m: heavy_ball_iterations(m, lr=0.01) for m in momenta}
+    assert min(at_chapter_lr, key=at_chapter_lr.get) == 0.9 and at_chapter_lr[0.9] == 210  # the chapter's run
     for value in (best, np.float64(best), torch_scalar(best), [best]):
         assert run(check_best_momentum, value, capsys)[0]
 
@@ -222,7 +243,65 @@ def torch_scalar(x):
 
 
 @pytest.mark.parametrize("answer, words", [(0.95, "too much speed"), (0.0, "without momentum"),
-                                           (0.7, "another momentum"), (0.85, "should be one of")])
+                                           (0.7, "another momentum"), (0.9, "depends on the learning rate"),
+                                           (0.85, "should be one of")])
 def test_best_momentum_slips(answer, words, capsys):
     ok, out = run(check_best_momentum, answer, capsys)
     assert not ok and words in out, out
+
+
+def test_best_momentum_is_the_one_the_heavy_ball_rates_predict():
+    """The fastest momentum of the list is the one whose slowest eigen-direction shrinks fastest per step."""
+    from course_lib import rates
+
+    ex = exercise("gd-best-momentum").inputs
+    curvatures = np.linalg.eigvalsh(np.array([[2.0, 11.0], [11.0, 77.0]]))  # (2/m) Σ (1, x; x, x²), x = 1..10
+    by_rate = min(ex["momenta"], key=lambda m: rates.heavy_ball_rate(ex["lr"], m, curvatures))
+    assert by_rate == 0.8
+
+
+# --- check_newton_saddle --------------------------------------------------------------------------------
+
+
+def newton_ends_at_the_saddle(y0: float, steps: int = 80) -> bool:
+    """Newton's method on the course's Saddle from (0.3, y0), iterated with the course's newton_step."""
+    import torch
+
+    p = torch.tensor([0.3, y0], dtype=torch.float64)
+    for _ in range(steps):
+        p = p + newton_step(Saddle(), p)
+        if not bool(torch.isfinite(p).all()):
+            return False
+    return abs(float(p[1])) < 1e-6
+
+
+def bisected_boundary() -> float:
+    lo, hi = 0.3, 0.5  # Newton ends at the saddle from 0.3, at a minimum from 0.5
+    assert newton_ends_at_the_saddle(lo) and not newton_ends_at_the_saddle(hi)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if newton_ends_at_the_saddle(mid) else (lo, mid)
+    return (lo + hi) / 2
+
+
+def test_newton_saddle_right_against_bisection(capsys):
+    found = bisected_boundary()
+    assert found == pytest.approx(1 / math.sqrt(5), rel=1e-6)  # the closed form of the solution
+    for value in (found, np.float64(found), torch_scalar(found), [found], 0.44721):
+        ok, out = run(check_newton_saddle, value, capsys)
+        assert ok and out.startswith("✓"), out
+
+
+@pytest.mark.parametrize("answer, words", [
+    (1 / math.sqrt(3), "changes sign"), (1.0, "minimum itself"), (0.2, "y₀²"), (1 / 3, "y₀²"), (0.5, "exactly"),
+    (0.447, "not precise enough"), (0.3, "larger"), (0.52, "smaller"), (-0.45, "positive"), ("0.45", "text"),
+])
+def test_newton_saddle_slips(answer, words, capsys):
+    ok, out = run(check_newton_saddle, answer, capsys)
+    assert not ok and words in out, out
+    assert "0.4472" not in out and "√5" not in out and "sqrt" not in out
+
+
+def test_newton_saddle_hints_point_the_right_way():
+    """'larger' below the boundary and 'smaller' above it, as Newton's method itself says."""
+    assert newton_ends_at_the_saddle(0.3) and not newton_ends_at_the_saddle(0.52)

@@ -10,7 +10,9 @@ and returns whether the answer is right.
 - :func:`check_minibatch_epoch`: one epoch of mini-batch gradient descent on the linear-regression MSE,
   coded as ``epoch(theta, x, y, lr, batch_size, order)``;
 - :func:`check_lr_steps`: how many steps gradient descent on :math:`x^2` needs for each learning rate;
-- :func:`check_best_momentum`: the momentum that needs the fewest iterations on the course's line.
+- :func:`check_best_momentum`: the momentum that needs the fewest iterations on the course's line;
+- :func:`check_newton_saddle`: the start above which Newton's method on the saddle
+  :math:`x^2 - y^2 + \tfrac12 y^4` no longer converges to the saddle.
 """
 
 from __future__ import annotations
@@ -20,14 +22,22 @@ import math
 import numpy as np
 
 from course_lib import gd
-from course_lib.checks.core import AnswerError, as_int, as_number, call_answer, exercise_check, report
+from course_lib.checks.core import (
+    AnswerError,
+    as_int,
+    as_number,
+    call_answer,
+    exercise_check,
+    precision_hint,
+    report,
+)
 from course_lib.checks.registry import exercise
 from course_lib.data import noisy_line
 from course_lib.gd import minibatch_epoch, mse_grad
 from course_lib.surfaces import LinearRegressionMSE
 
 __all__ = ["check_mse_gradient", "check_largest_stable_lr", "check_minibatch_epoch", "check_lr_steps",
-           "check_best_momentum"]
+           "check_best_momentum", "check_newton_saddle"]
 
 
 def _call(fn, *args, name=None, on=None):
@@ -101,12 +111,12 @@ def check_mse_gradient(grad):
 
 
 @exercise_check("gd-largest-lr")
-def check_largest_stable_lr(alpha):
-    r"""``alpha``: the learning rate :math:`\alpha^*` such that gradient descent on
+def check_largest_stable_lr(eta_star):
+    r"""``eta_star``: the learning rate :math:`\eta^*` such that gradient descent on
     :math:`f(x, y) = 0.1x^2 + 0.1\kappa y^2` (``kappa`` from the registry) converges from every start for
-    :math:`\alpha < \alpha^*` and not for :math:`\alpha \ge \alpha^*`. Accepted within 1 %."""
+    :math:`\eta < \eta^*` and not for :math:`\eta \ge \eta^*`. Accepted within 1 %."""
     kappa = exercise("gd-largest-lr").inputs["kappa"]
-    got = as_number(alpha, "alpha_star")
+    got = as_number(eta_star, "eta_star")
     flat, steep = 0.2, 0.2 * kappa
     want = 2 / steep
     problems = []
@@ -190,7 +200,7 @@ def check_minibatch_epoch(epoch):
                 break
         else:
             problems.append(f"with batch size {batch_size} your θ after the epoch differs from mini-batch descent "
-                            "(check one batch by hand: θ − λ·(2/|B|)·Σ (θ0 + θ1 x_i − y_i)(1, x_i))")
+                            "(check one batch by hand: θ − η·(2/|B|)·Σ (θ0 + θ1 x_i − y_i)(1, x_i))")
         break
     return report(problems, "your epoch matches mini-batch gradient descent for batch sizes 4, 1 and 10")
 
@@ -234,29 +244,35 @@ def check_lr_steps(steps_needed):
         if got[lr] == want:
             continue
         if got[lr] == want - 1:
-            problems.append(f"for α = {lr} you stopped one step early: |x| must be BELOW the tolerance")
+            problems.append(f"for η = {lr} you stopped one step early: |x| must be BELOW the tolerance")
         elif got[lr] == want + 1:
-            problems.append(f"for α = {lr} you count one step too many: stop at the first step below the tolerance")
+            problems.append(f"for η = {lr} you count one step too many: stop at the first step below the tolerance")
         else:
-            problems.append(f"for α = {lr} your count is not right yet: x_t = (1 − 2α)^t x_0, solve for t")
+            problems.append(f"for η = {lr} your count is not right yet: x_t = (1 − 2η)^t x_0, solve for t")
         break
-    return report(problems, "right: the counts are symmetric about α = 0.5, the best rate for curvature 2")
+    return report(problems, "right: the counts are symmetric about η = 0.5, the best rate for curvature 2")
 
 
 # --- 5. the best momentum on the course's line ----------------------------------------------------
 
 
-def _iterations(momentum: float) -> int:
+def _iterations(momentum: float, lr: float | None = None) -> int:
     ex = exercise("gd-best-momentum").inputs
     x, y = noisy_line()
-    run = gd.descend(LinearRegressionMSE(x, y), (0.0, 0.0), lr=ex["lr"], momentum=momentum, tol=ex["tol"])
+    run = gd.descend(LinearRegressionMSE(x, y), (0.0, 0.0), lr=ex["lr"] if lr is None else lr, momentum=momentum,
+                     tol=ex["tol"])
     return run.iterations
+
+
+#: the learning rate of the chapter's own momentum runs (the body shows which momentum is best there)
+CHAPTER_LR = 0.01
 
 
 @exercise_check("gd-best-momentum")
 def check_best_momentum(best_momentum):
     """``best_momentum``: which of the registry's ``momenta`` needs the fewest iterations on the course's line."""
-    momenta = exercise("gd-best-momentum").inputs["momenta"]
+    ex = exercise("gd-best-momentum").inputs
+    momenta = ex["momenta"]
     got = as_number(best_momentum, "best_momentum")
     if not any(math.isclose(got, m, rel_tol=1e-6) for m in momenta):
         raise AnswerError(f"`best_momentum` should be one of {', '.join(f'{m:g}' for m in momenta)}")
@@ -269,6 +285,48 @@ def check_best_momentum(best_momentum):
                             "minimum for a long time")
         elif got == min(momenta):
             problems.append("without momentum the flat direction of the valley is slow: count again")
+        elif ex["lr"] != CHAPTER_LR and got == min(momenta, key=lambda m: _iterations(m, CHAPTER_LR)):
+            problems.append(f"that momentum is the fastest at the chapter's learning rate {CHAPTER_LR:g}, but the best "
+                            "momentum depends on the learning rate: count again at this one")
         else:
             problems.append("another momentum of the list needs fewer iterations: run every one and compare")
     return report(problems, "right: neither no momentum nor the most momentum is fastest")
+
+
+# --- 6. Newton's method on the saddle -------------------------------------------------------------
+
+
+@exercise_check("gd-newton-saddle")
+def check_newton_saddle(y_star):
+    r"""``y_star``: on :math:`f(x, y) = x^2 - y^2 + \tfrac12 y^4`, Newton's method started at :math:`(x_0, y_0)`
+    converges to the saddle for :math:`0 < y_0 < y^*` and to a minimum for (almost) every :math:`y_0 > y^*`.
+    Accepted within 0.01 %."""
+    got = as_number(y_star, "y_star")
+    want = 1 / math.sqrt(5)
+    problems = []
+    if math.isclose(got, want, rel_tol=1e-4):
+        pass
+    elif got <= 0:
+        problems.append("give the boundary as a positive y₀ (the picture is the same for negative y₀)")
+    elif math.isclose(got, 1 / math.sqrt(3), rel_tol=1e-3):
+        problems.append("there the y-curvature changes sign and Newton's step is undefined, but starts a little "
+                        "below it already leave the saddle: follow a few Newton steps from there")
+    elif math.isclose(got, 1.0, rel_tol=1e-3):
+        problems.append("y = 1 is the minimum itself; the boundary of the starts that end at the saddle is closer "
+                        "to the saddle")
+    elif math.isclose(got, 0.2, rel_tol=1e-3) or math.isclose(got, 1 / 3, rel_tol=1e-3):
+        problems.append("that looks like y₀², not y₀")
+    elif math.isclose(got, 0.5, rel_tol=1e-3):
+        problems.append("from y₀ = 0.5 one Newton step lands exactly on a minimum, so the boundary lies below it")
+    else:
+        close = precision_hint("y_star", got, want, 1e-4)
+        if close:
+            problems.append(close)
+        elif got < want:
+            problems.append("Newton's method started a little above your y₀ still converges to the saddle: the "
+                            "boundary is larger")
+        else:
+            problems.append("Newton's method started a little below your y₀ already leaves the saddle: the "
+                            "boundary is smaller")
+    return report(problems, "right: inside that band each Newton step shrinks |y|, outside it the iterates are "
+                            "thrown out towards a minimum")
