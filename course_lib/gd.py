@@ -1,15 +1,15 @@
 r"""Gradient descent as chapter 1 teaches it (``book/01_gradient_descent.ipynb``), reusable by later chapters.
 
 - :func:`descend`: full-batch gradient descent on any :class:`~course_lib.surfaces.Surface`, with
-  optional momentum in the form :math:`v \leftarrow \gamma v + \lambda\nabla f(\theta)`,
+  optional momentum in the form :math:`v \leftarrow \beta v + \eta\nabla f(\theta)`,
   :math:`\theta \leftarrow \theta - v`, stopped when every coordinate of the parameter change
   falls below a tolerance;
-- :func:`mse_grad`, :func:`mse`: the linear-regression cost :math:`\frac1m\sum_i(\theta_0+\theta_1x_i-y_i)^2`
+- :func:`mse_grad`, :func:`mse`: the linear-regression cost :math:`\frac1n\sum_i(\theta_0+\theta_1x_i-y_i)^2`
   and its gradient on any subset of the data (what a mini-batch needs);
 - :func:`minibatch_epoch`, :func:`minibatch_gd`: batch (BGD), stochastic (SGD, batch size 1) and
   mini-batch (MBGD) gradient descent on that cost, with a seeded shuffle each epoch;
 - :func:`quadratic_sgd`: the per-sample SGD fit of :math:`w_1x^2 + w_2x + w_3` to data, in plain
-  Python floats, as seed 002 writes it;
+  Python floats, as the CSDN gradient-descent article writes it;
 - :func:`quadratic_regime`: what gradient descent does on a quadratic with a given learning rate.
 
 This module imports neither matplotlib nor ipywidgets.
@@ -57,13 +57,13 @@ def descend(surface, start: Sequence[float], *, lr: float, momentum: float = 0.0
     r"""Gradient descent with (optional) momentum, stopped on a small parameter change.
 
     .. math::
-        v_{t} = \gamma\, v_{t-1} + \lambda\,\nabla f(\theta_{t-1}),\quad v_0 = 0,\qquad
+        v_{t} = \beta\, v_{t-1} + \eta\,\nabla f(\theta_{t-1}),\quad v_0 = 0,\qquad
         \theta_{t} = \theta_{t-1} - v_{t}
 
-    with :math:`\lambda` = ``lr`` and :math:`\gamma` = ``momentum`` (plain gradient descent for
-    :math:`\gamma = 0`). Stops after the first update with :math:`|\theta_t - \theta_{t-1}| < \delta` in
+    with :math:`\eta` = ``lr`` and :math:`\beta` = ``momentum`` (plain gradient descent for
+    :math:`\beta = 0`). Stops after the first update with :math:`|\theta_t - \theta_{t-1}| < \delta` in
     every coordinate (:math:`\delta` = ``tol``; ``None`` runs all ``max_iters`` updates). This is
-    ``torch.optim.SGD(lr=lr, momentum=momentum)``: its buffer is :math:`v_t/\lambda`.
+    ``torch.optim.SGD(lr=lr, momentum=momentum)``: its buffer is :math:`v_t/\eta`.
     A run whose position or value leaves ``[-limit, limit]`` stops and is marked diverged.
     """
     if not lr > 0:
@@ -112,14 +112,14 @@ def _arrays(x, y) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mse(theta, x, y) -> float:
-    r""":math:`L(\theta) = \frac1m\sum_{i=1}^m(\theta_0 + \theta_1 x_i - y_i)^2` on the ``m`` points given."""
+    r""":math:`L(\theta) = \frac1n\sum_{i=1}^n(\theta_0 + \theta_1 x_i - y_i)^2` on the ``n`` points given."""
     x, y = _arrays(x, y)
     r = theta[0] + theta[1] * x - y
     return float(np.mean(r * r))
 
 
 def mse_grad(theta, x, y) -> np.ndarray:
-    r""":math:`\nabla L = \frac2m\sum_{i=1}^m(\theta_0 + \theta_1 x_i - y_i)\,(1,\ x_i)` on the ``m`` points given.
+    r""":math:`\nabla L = \frac2n\sum_{i=1}^n(\theta_0 + \theta_1 x_i - y_i)\,(1,\ x_i)` on the ``n`` points given.
 
     The same formula as :class:`course_lib.surfaces.LinearRegressionMSE` (the tests check it), in NumPy
     so that thousands of mini-batches stay fast.
@@ -146,7 +146,7 @@ def minibatch_epoch(theta, x, y, lr: float, batch_size: int, order, *, drop_last
     r"""One epoch of mini-batch gradient descent: the samples ``order[0], order[1], …`` in consecutive batches.
 
     For each batch :math:`B` (the last may be smaller, unless ``drop_last``):
-    :math:`\theta \leftarrow \theta - \lambda\,\frac{2}{|B|}\sum_{i\in B}(\theta_0+\theta_1x_i-y_i)(1, x_i)`.
+    :math:`\theta \leftarrow \theta - \eta\,\frac{2}{|B|}\sum_{i\in B}(\theta_0+\theta_1x_i-y_i)(1, x_i)`.
     Returns the new :math:`\theta` (a fresh array); appends every intermediate :math:`\theta` to
     ``path`` if one is given.
     """
@@ -170,7 +170,7 @@ class MinibatchRun:
     ``path``: ``(updates + 1, 2)`` the parameters after every update, the start first;
     ``update_losses``: ``(updates + 1,)`` the full-data MSE at each of them;
     ``epoch_losses``: ``(epochs + 1,)`` the full-data MSE after each epoch, the start first;
-    ``updates_per_epoch``: :math:`\lceil m / B\rceil`.
+    ``updates_per_epoch``: :math:`\lceil n / B\rceil`, with :math:`B` = ``batch_size``.
     """
 
     path: np.ndarray
@@ -188,9 +188,9 @@ def minibatch_gd(x, y, *, lr: float, batch_size: int, epochs: int, start=(0.0, 0
                  shuffle: bool = True) -> MinibatchRun:
     r"""Mini-batch gradient descent on the linear-regression MSE for ``epochs`` passes over the data.
 
-    ``batch_size = m`` is batch gradient descent (one update per epoch), ``batch_size = 1`` is
-    stochastic gradient descent (``m`` updates per epoch). Each epoch visits the samples in a fresh
-    permutation from ``np.random.default_rng(seed)`` (in order if ``shuffle`` is false); see
+    ``batch_size = n`` (the number of points) is batch gradient descent (one update per epoch),
+    ``batch_size = 1`` is stochastic gradient descent (``n`` updates per epoch). Each epoch visits the samples
+    in a fresh permutation from ``np.random.default_rng(seed)`` (in order if ``shuffle`` is false); see
     :func:`minibatch_epoch`.
     """
     x, y = _arrays(x, y)
@@ -212,7 +212,7 @@ def minibatch_gd(x, y, *, lr: float, batch_size: int, epochs: int, start=(0.0, 0
                         batch_size=int(batch_size), updates_per_epoch=-(-m // int(batch_size)))
 
 
-# --- seed 002: per-sample SGD on a quadratic model, in plain Python floats ---------------------------
+# --- the CSDN article's per-sample SGD on a quadratic model, in plain Python floats ---------------------------
 
 
 @dataclass
@@ -229,10 +229,10 @@ class QuadraticFit:
 
 def quadratic_sgd(xs: Sequence[float], ys: Sequence[float], *, start=(1.0, 0.0, -1.0), lr: float = 0.1,
                   max_epochs: int = 1000, tol: float = 1e-4) -> QuadraticFit:
-    r"""Fit :math:`\hat y = w_1x^2 + w_2x + w_3` by SGD, one sample at a time, as seed 002 does.
+    r"""Fit :math:`\hat y = w_1x^2 + w_2x + w_3` by SGD, one sample at a time, as the CSDN article does.
 
     For each sample in order: the loss :math:`(\hat y - y)^2` (no :math:`\tfrac12`), the gradient
-    :math:`2(\hat y - y)\,(x^2, x, 1)`, the update :math:`w \leftarrow w - \lambda\nabla`. An epoch's loss
+    :math:`2(\hat y - y)\,(x^2, x, 1)`, the update :math:`w \leftarrow w - \eta\nabla`. An epoch's loss
     is the mean of the per-sample losses met during the epoch (each before its own update); training
     stops after the first epoch whose loss is below ``tol``, or after ``max_epochs``.
     """
@@ -259,10 +259,10 @@ def quadratic_sgd(xs: Sequence[float], ys: Sequence[float], *, start=(1.0, 0.0, 
 def quadratic_regime(lr: float, curvature: float = 2.0) -> str:
     r"""What gradient descent does on :math:`f(x) = \tfrac{L}{2}x^2` (curvature :math:`L`, default 2: :math:`x^2`).
 
-    Each step multiplies :math:`x` by :math:`1 - \alpha L`:
-    ``"monotone"`` for :math:`0 < \alpha L < 1`, ``"one step"`` for :math:`\alpha L = 1`,
-    ``"oscillates, converges"`` for :math:`1 < \alpha L < 2`, ``"bounces forever"`` for
-    :math:`\alpha L = 2`, ``"diverges"`` beyond.
+    Each step multiplies :math:`x` by :math:`1 - \eta L` (:math:`\eta` = ``lr``):
+    ``"monotone"`` for :math:`0 < \eta L < 1`, ``"one step"`` for :math:`\eta L = 1`,
+    ``"oscillates, converges"`` for :math:`1 < \eta L < 2`, ``"bounces forever"`` for
+    :math:`\eta L = 2`, ``"diverges"`` beyond.
     """
     if not lr > 0 or not curvature > 0:
         raise ValueError(f"Invalid lr or curvature: {lr!r}, {curvature!r} (both must be > 0)")

@@ -50,7 +50,7 @@ def test_default_grids_are_small_and_cover_every_regime():
     regimes = {W.parabola_run(lr, -1.0, lrs=W.LRS, starts=W.STARTS)["regime"] for lr in W.LRS}
     assert regimes == {"monotone", "one step", "oscillates, converges", "bounces forever", "diverges"}
     assert len(W.LRS) * len(W.STARTS) <= 60
-    assert len(W.REG_LRS) * len(W.GAMMAS) <= 60
+    assert len(W.REG_LRS) * len(W.MOMENTA) <= 60
     assert len(W.BATCH_SIZES) * len(W.BATCH_LRS) <= 60
     assert all(b & (b - 1) == 0 for b in W.BATCH_SIZES) and max(W.BATCH_SIZES) == 256
 
@@ -74,12 +74,12 @@ def test_lr_widget_frames(lr_w):
 
 @pytest.fixture(scope="module")
 def mom_w():
-    return W.momentum_widget(lrs=(0.01, 0.03), gammas=(0.0, 0.9), max_iters=2500)
+    return W.momentum_widget(lrs=(0.01, 0.03), momenta=(0.0, 0.9), max_iters=2500)
 
 
 @pytest.mark.parametrize("lr, gamma", [(0.01, 0.0), (0.01, 0.9), (0.03, 0.9)])
 def test_momentum_widget_result_is_a_plain_loop(mom_w, lr, gamma):
-    mom_w.set(lr=lr, gamma=gamma)
+    mom_w.set(lr=lr, momentum=gamma)
     run = mom_w.result
     x, y = noisy_line()
     path = plain_momentum(x, y, lr, gamma, 1e-5, 2500)
@@ -88,14 +88,14 @@ def test_momentum_widget_result_is_a_plain_loop(mom_w, lr, gamma):
 
 
 def test_momentum_widget_plain_descent_diverges_above_two_over_L(mom_w):
-    mom_w.set(lr=0.03, gamma=0.0)
+    mom_w.set(lr=0.03, momentum=0.0)
     assert mom_w.result.diverged
     L = np.linalg.eigvalsh(LinearRegressionMSE(*noisy_line()).hessian([0, 0]).numpy())[1]
     assert 2 / L < 0.03 < 2 * (1 + 0.9) / L
 
 
 def test_momentum_widget_frames(mom_w):
-    check_frames(mom_w, dict(lr=0.01, gamma=0.0), dict(lr=0.01, gamma=0.9))
+    check_frames(mom_w, dict(lr=0.01, momentum=0.0), dict(lr=0.01, momentum=0.9))
     assert mom_w.nbytes < 4 * 60_000
 
 

@@ -3,7 +3,7 @@ r"""Widgets and animations of the chapter on gradient descent (``book/01_gradien
 - :func:`lr_widget`: gradient descent on :math:`f(x) = x^2` for a grid of learning rates and start
   points, the steps drawn on the curve and the iterates against the step number;
 - :func:`momentum_widget`: batch gradient descent with momentum on the linear-regression cost, for a
-  grid of learning rates :math:`\lambda` and momenta :math:`\gamma`: the path on the contour and the loss;
+  grid of learning rates :math:`\eta` and momenta :math:`\beta`: the path on the contour and the loss;
 - :func:`batch_size_widget`: mini-batch gradient descent on the same cost for batch sizes 1 to
   :math:`m`: the path and the loss per epoch;
 - :func:`parabola_animation`, :func:`regression_animation`, :func:`batch_animation`: one run of each
@@ -30,7 +30,7 @@ from course_lib.widgets.frames import Control, FrameWidget, frame_widget
 
 __all__ = [
     "LRS", "STARTS", "parabola_run", "draw_parabola_frame", "lr_widget",
-    "REG_LRS", "GAMMAS", "REG_WINDOW", "BATCH_WINDOW", "regression_run", "draw_regression_frame", "momentum_widget",
+    "REG_LRS", "MOMENTA", "REG_WINDOW", "BATCH_WINDOW", "regression_run", "draw_regression_frame", "momentum_widget",
     "BATCH_SIZES", "BATCH_LRS", "batch_run", "draw_batch_frame", "batch_size_widget",
     "draw_cost_contour", "parabola_animation", "regression_animation", "batch_animation",
 ]
@@ -95,7 +95,7 @@ def draw_parabola_frame(fig, lr: float, start: float, run: dict | None = None, u
     ax1.set_ylim(-0.2, _XLIM**2)
     ax1.set_xlabel("x")
     ax1.set_ylabel("f(x)")
-    ax1.set_title(f"α = {lr:g}, x₀ = {start:g}", fontsize="medium", y=1.0)
+    ax1.set_title(f"η = {lr:g}, x₀ = {start:g}", fontsize="medium", y=1.0)
     ax1.legend(loc="upper center", fontsize="x-small")
     ax2.axhline(0, color="0.6", linewidth=0.8)
     (against_t,) = ax2.plot([], [], "-o", color="crimson", markersize=3, linewidth=1)
@@ -103,7 +103,7 @@ def draw_parabola_frame(fig, lr: float, start: float, run: dict | None = None, u
     ax2.set_xlim(-0.5, len(run["x"]) - 0.5)
     ax2.set_xlabel("step t")
     ax2.set_ylabel("xₜ")
-    ax2.set_title(f"factor 1 − 2α = {run['factor']:+.2f}", fontsize="medium", y=1.0)
+    ax2.set_title(f"factor 1 − 2η = {run['factor']:+.2f}", fontsize="medium", y=1.0)
     ax2.text(0.97, 0.95, run["regime"], transform=ax2.transAxes, ha="right", va="top", fontsize="small",
              bbox={"facecolor": "white", "edgecolor": "0.7", "boxstyle": "round,pad=0.3"})
     _layout(fig)
@@ -125,7 +125,7 @@ def describe_parabola(run: dict, lr: float, start: float, upto: int | None = Non
     k = len(x) - 1 if upto is None else upto
     where = f"x = {x[k]:.3g}" if np.isfinite(x[k]) and abs(x[k]) < 1e6 else "x has left the plot"
     return (f"Gradient descent on f(x) = x², learning rate {lr:g}, from x₀ = {start:g}: each step multiplies x "
-            f"by 1 − 2α = {run['factor']:+.2f}, so the iterates {_REGIMES[run['regime']]}; after {k} "
+            f"by 1 − 2η = {run['factor']:+.2f}, so the iterates {_REGIMES[run['regime']]}; after {k} "
             f"step{'s' if k != 1 else ''} {where}.")
 
 
@@ -148,7 +148,7 @@ def lr_widget(lrs: Sequence[float] = LRS, starts: Sequence[float] = STARTS, *, s
 
     return frame_widget(
         lambda fig, lr, start: draw_parabola_frame(fig, lr, start, compute(lr, start)),
-        [Control("lr", list(lrs), description="learning rate α", default=0.2 if 0.2 in lrs else None),
+        [Control("lr", list(lrs), description="learning rate η", default=0.2 if 0.2 in lrs else None),
          Control("start", list(starts), description="start x₀", default=-1.0 if -1.0 in starts else None)],
         compute=compute, describe=describe, title="Gradient descent on f(x) = x²", figsize=figsize, dpi=dpi,
     )
@@ -166,10 +166,10 @@ def parabola_animation(lr: float = 0.9, start: float = -1.0, steps: int = 20, *,
 
 # --- 2. learning rate and momentum on the linear-regression cost --------------------------------------
 
-#: Learning rates λ of :func:`momentum_widget` (plain descent diverges above 2/78.58 ≈ 0.0255 on the course data).
+#: Learning rates η of :func:`momentum_widget` (plain descent diverges above 2/78.58 ≈ 0.0255 on the course data).
 REG_LRS = (0.002, 0.005, 0.01, 0.02, 0.03)
-#: Momenta γ of :func:`momentum_widget`.
-GAMMAS = (0.0, 0.5, 0.9, 0.99)
+#: Momenta β of :func:`momentum_widget`.
+MOMENTA = (0.0, 0.5, 0.9, 0.99)
 #: The (θ0, θ1) window the regression paths are drawn in.
 REG_WINDOW = ((-1.0, 10.0), (-1.5, 6.6))
 
@@ -235,7 +235,7 @@ def draw_regression_frame(fig, lr: float, momentum: float, run=None, *, tol: flo
     ax1.plot(*p[-1], "o", color="k", markersize=4)
     if run.diverged and upto is None:
         ax1.plot(*p[-1], "x", color="crimson", markersize=10, markeredgewidth=2)
-    ax1.set_title(f"λ = {lr:g}, γ = {momentum:g}", fontsize="medium", y=1.0)
+    ax1.set_title(f"η = {lr:g}, β = {momentum:g}", fontsize="medium", y=1.0)
     excess = np.maximum(run.losses[: k + 1] - surface.minimum_value, 1e-16)
     ax2.plot(np.arange(k + 1), excess, color="crimson", linewidth=1.2)
     ax2.set_yscale("log")
@@ -248,22 +248,22 @@ def draw_regression_frame(fig, lr: float, momentum: float, run=None, *, tol: flo
     _layout(fig)
 
 
-def momentum_widget(lrs: Sequence[float] = REG_LRS, gammas: Sequence[float] = GAMMAS, *, tol: float = 1e-5,
+def momentum_widget(lrs: Sequence[float] = REG_LRS, momenta: Sequence[float] = MOMENTA, *, tol: float = 1e-5,
                     max_iters: int = 4000, figsize=(7, 3.2), dpi: float = 72) -> FrameWidget:
     """Learning rate × momentum for batch descent on the course's line (``w.result`` is a ``DescentRun``)."""
 
-    def compute(lr, gamma):
-        return regression_run(lr, gamma, tol=tol, max_iters=max_iters)
+    def compute(lr, momentum):
+        return regression_run(lr, momentum, tol=tol, max_iters=max_iters)
 
-    def describe(lr, gamma):
-        return (f"Batch gradient descent on the linear-regression cost, learning rate λ = {lr:g}, momentum "
-                f"γ = {gamma:g}: {_run_label(compute(lr, gamma), tol)}. Left: the path of (θ₀, θ₁) on the "
+    def describe(lr, momentum):
+        return (f"Batch gradient descent on the linear-regression cost, learning rate η = {lr:g}, momentum "
+                f"β = {momentum:g}: {_run_label(compute(lr, momentum), tol)}. Left: the path of (θ₀, θ₁) on the "
                 "cost's contours towards the least-squares solution; right: the excess loss per iteration, log scale.")
 
     return frame_widget(
-        lambda fig, lr, gamma: draw_regression_frame(fig, lr, gamma, compute(lr, gamma), tol=tol),
-        [Control("lr", list(lrs), description="learning rate λ", default=0.01 if 0.01 in lrs else None),
-         Control("gamma", list(gammas), description="momentum γ", default=0.0 if 0.0 in gammas else None)],
+        lambda fig, lr, momentum: draw_regression_frame(fig, lr, momentum, compute(lr, momentum), tol=tol),
+        [Control("lr", list(lrs), description="learning rate η", default=0.01 if 0.01 in lrs else None),
+         Control("momentum", list(momenta), description="momentum β", default=0.0 if 0.0 in momenta else None)],
         compute=compute, describe=describe, title="Linear regression: learning rate and momentum",
         figsize=figsize, dpi=dpi,
     )
@@ -289,7 +289,7 @@ def regression_animation(lr: float = 0.01, momentum: float = 0.9, *, frames: int
     draw_cost_contour(ax2, surface)
     (path,) = ax2.plot([], [], "-", color="crimson", linewidth=1)
     (point,) = ax2.plot([], [], "o", color="k", markersize=4)
-    ax2.set_title(f"λ = {lr:g}, γ = {momentum:g}", fontsize="medium", y=1.0)
+    ax2.set_title(f"η = {lr:g}, β = {momentum:g}", fontsize="medium", y=1.0)
     _layout(fig)
 
     def update(i):
@@ -303,7 +303,7 @@ def regression_animation(lr: float = 0.01, momentum: float = 0.9, *, frames: int
     def describe(i):
         k = int(ks[i])
         t0, t1 = run.path[k]
-        return (f"Iteration {k} of gradient descent with λ = {lr:g}, γ = {momentum:g}: the fitted line "
+        return (f"Iteration {k} of gradient descent with η = {lr:g}, β = {momentum:g}: the fitted line "
                 f"y = {t0:.3f} + {t1:.3f}x through the ten data points (left) and the path of (θ₀, θ₁) so far "
                 "on the cost's contours (right).")
 
@@ -357,7 +357,7 @@ def draw_batch_frame(fig, batch_size: int, lr: float, run=None, *, epochs: int =
     ax1.plot(p[:, 0], p[:, 1], "-", color="crimson", linewidth=0.8, alpha=0.9)
     ax1.plot(*p[-1], "o", color="k", markersize=4)
     kind = "BGD" if batch_size == len(surface.x) else "SGD" if batch_size == 1 else "MBGD"
-    ax1.set_title(f"{kind}: batch size {batch_size}, λ = {lr:g}", fontsize="medium", y=1.0)
+    ax1.set_title(f"{kind}: batch size {batch_size}, η = {lr:g}", fontsize="medium", y=1.0)
     excess = np.maximum(run.update_losses[: last + 1] - surface.minimum_value, 1e-12)
     t = np.arange(len(excess)) / run.updates_per_epoch
     ax2.plot(t, excess, color="crimson", linewidth=0.6, alpha=0.6, label="after each update")
@@ -386,7 +386,7 @@ def batch_size_widget(batch_sizes: Sequence[int] = BATCH_SIZES, lrs: Sequence[fl
         _, _, surface = _batch_data()
         kind = "Batch" if batch_size == len(surface.x) else "Stochastic" if batch_size == 1 else "Mini-batch"
         gap = run.epoch_losses[-1] - surface.minimum_value
-        return (f"{kind} gradient descent on 256 points, batch size {batch_size}, learning rate λ = {lr:g}: "
+        return (f"{kind} gradient descent on 256 points, batch size {batch_size}, learning rate η = {lr:g}: "
                 f"{run.updates_per_epoch} updates per epoch; after {epochs} epochs the loss is {gap:.2g} above "
                 "its minimum. Left: the path on the cost's contours; right: the excess loss after each update "
                 "and each epoch.")
@@ -396,7 +396,7 @@ def batch_size_widget(batch_sizes: Sequence[int] = BATCH_SIZES, lrs: Sequence[fl
                                                      seed=seed),
         [Control("batch_size", list(batch_sizes), description="batch size B", fmt="{:d}",
                  default=16 if 16 in batch_sizes else None),
-         Control("lr", list(lrs), description="learning rate λ", default=0.01 if 0.01 in lrs else None)],
+         Control("lr", list(lrs), description="learning rate η", default=0.01 if 0.01 in lrs else None)],
         compute=compute, describe=describe, title="Batch, mini-batch and stochastic gradient descent",
         figsize=figsize, dpi=dpi,
     )
