@@ -5,7 +5,7 @@ r"""Widgets and animations of the chapter on gradient descent (``book/01_gradien
 - :func:`momentum_widget`: batch gradient descent with momentum on the linear-regression cost, for a
   grid of learning rates :math:`\eta` and momenta :math:`\beta`: the path on the contour and the loss;
 - :func:`batch_size_widget`: mini-batch gradient descent on the same cost for batch sizes 1 to
-  :math:`m`: the path and the loss per epoch;
+  :math:`n`: the path and the loss per epoch;
 - :func:`parabola_animation`, :func:`regression_animation`, :func:`batch_animation`: one run of each
   as a JavaScript animation that plays with no kernel.
 
@@ -25,6 +25,7 @@ from course_lib.data import noisy_line
 from course_lib.gd import descend, minibatch_gd, quadratic_regime
 from course_lib.optim import run_trajectories
 from course_lib.plots import COLORS, animation_html
+from course_lib.plots.gd import REG_WINDOW, cost_contour
 from course_lib.surfaces import LinearRegressionMSE, Parabola
 from course_lib.widgets.frames import Control, FrameWidget, frame_widget
 
@@ -32,7 +33,7 @@ __all__ = [
     "LRS", "STARTS", "parabola_run", "draw_parabola_frame", "lr_widget",
     "REG_LRS", "MOMENTA", "REG_WINDOW", "BATCH_WINDOW", "regression_run", "draw_regression_frame", "momentum_widget",
     "BATCH_SIZES", "BATCH_LRS", "batch_run", "draw_batch_frame", "batch_size_widget",
-    "draw_cost_contour", "parabola_animation", "regression_animation", "batch_animation",
+    "parabola_animation", "regression_animation", "batch_animation",
 ]
 
 # --- 1. the learning rate on f(x) = x^2 ---------------------------------------------------------------
@@ -170,8 +171,6 @@ def parabola_animation(lr: float = 0.9, start: float = -1.0, steps: int = 20, *,
 REG_LRS = (0.002, 0.005, 0.01, 0.02, 0.03)
 #: Momenta β of :func:`momentum_widget`.
 MOMENTA = (0.0, 0.5, 0.9, 0.99)
-#: The (θ0, θ1) window the regression paths are drawn in.
-REG_WINDOW = ((-1.0, 10.0), (-1.5, 6.6))
 
 
 @lru_cache(maxsize=1)
@@ -190,29 +189,6 @@ def regression_run(lr: float, momentum: float, *, tol: float = 1e-5, max_iters: 
     return _regression_run(float(lr), float(momentum), float(tol), int(max_iters))
 
 
-@lru_cache(maxsize=4)
-def _cost_grid(surface: LinearRegressionMSE, window, n: int):
-    t0 = np.linspace(*window[0], n)
-    t1 = np.linspace(*window[1], n)
-    T0, T1 = np.meshgrid(t0, t1)
-    Z = surface.value(np.stack([T0, T1], axis=-1)).numpy()
-    return T0, T1, Z
-
-
-def draw_cost_contour(ax, surface: LinearRegressionMSE, window=REG_WINDOW, *, n: int = 90, levels: int = 12):
-    r"""Contours of :math:`L(\theta_0, \theta_1) - L^*` on a log scale, the least-squares solution starred."""
-    T0, T1, Z = _cost_grid(surface, tuple(map(tuple, window)), n)
-    excess = Z - surface.minimum_value
-    lv = np.geomspace(max(excess.min(), 1e-3), excess.max(), levels)
-    ax.contour(T0, T1, excess, levels=lv, cmap="viridis", linewidths=0.7)
-    ax.plot(*surface.minimum, marker="*", color="crimson", markersize=11, linestyle="none", label="least squares")
-    ax.set_xlim(*window[0])
-    ax.set_ylim(*window[1])
-    ax.set_xlabel("θ₀ (intercept)")
-    ax.set_ylabel("θ₁ (slope)")
-    return ax
-
-
 def _run_label(run, tol) -> str:
     if run.diverged:
         return f"diverged after {run.iterations} iterations"
@@ -228,7 +204,7 @@ def draw_regression_frame(fig, lr: float, momentum: float, run=None, *, tol: flo
     run = regression_run(lr, momentum, tol=tol, max_iters=max_iters) if run is None else run
     k = len(run.path) - 1 if upto is None else min(upto, len(run.path) - 1)
     ax1, ax2 = fig.subplots(1, 2)
-    draw_cost_contour(ax1, surface)
+    cost_contour(ax1, surface)
     p = run.path[: k + 1]
     ax1.plot(p[:, 0], p[:, 1], "-", color="crimson", linewidth=1.1)
     ax1.plot(p[:, 0], p[:, 1], "o", color="crimson", markersize=1.8)
@@ -286,7 +262,7 @@ def regression_animation(lr: float = 0.01, momentum: float = 0.9, *, frames: int
     ax1.set_xlabel("x")
     ax1.set_ylabel("y")
     ax1.legend(loc="upper left", fontsize="small")
-    draw_cost_contour(ax2, surface)
+    cost_contour(ax2, surface)
     (path,) = ax2.plot([], [], "-", color="crimson", linewidth=1)
     (point,) = ax2.plot([], [], "o", color="k", markersize=4)
     ax2.set_title(f"η = {lr:g}, β = {momentum:g}", fontsize="medium", y=1.0)
@@ -352,7 +328,7 @@ def draw_batch_frame(fig, batch_size: int, lr: float, run=None, *, epochs: int =
     e = epochs if upto_epoch is None else upto_epoch
     last = e * run.updates_per_epoch
     ax1, ax2 = fig.subplots(1, 2)
-    draw_cost_contour(ax1, surface, BATCH_WINDOW)
+    cost_contour(ax1, surface, BATCH_WINDOW)
     p = _thin(run.path[: last + 1])
     ax1.plot(p[:, 0], p[:, 1], "-", color="crimson", linewidth=0.8, alpha=0.9)
     ax1.plot(*p[-1], "o", color="k", markersize=4)
@@ -409,7 +385,7 @@ def batch_animation(sizes: Sequence[int] = (1, 16, 256), lr: float = 0.01, *, ep
     runs = [batch_run(b, lr, epochs=epochs, seed=seed) for b in sizes]
     fig = Figure(figsize=figsize)  # not pyplot: no second, idle draw per frame
     ax1, ax2 = fig.subplots(1, 2)
-    draw_cost_contour(ax1, surface, BATCH_WINDOW)
+    cost_contour(ax1, surface, BATCH_WINDOW)
     moving = []
     for k, b in enumerate(sizes):
         (p,) = ax1.plot([], [], "-", color=COLORS[k], linewidth=0.8, label=f"B = {b}")
