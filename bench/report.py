@@ -69,9 +69,11 @@ def render(report: dict[str, Any]) -> str:
                    f"params), {r['threads']} thread, median of {r['timed_steps']} interleaved steps; "
                    f"goal <= {GOALS['optim_ratio']:g}")
         out.append(f"torch's path: {r['torch_path']}")
-        out.append(table([[x["optimizer"], fmt(x["ours_ms"]), fmt(x["torch_ms"]), fmt(x["ratio"]),
+        out.append("noise: |torch again / torch - 1|, torch's step timed against itself the same way; the goal "
+                   "allows it")
+        out.append(table([[x["optimizer"], fmt(x["ours_ms"]), fmt(x["torch_ms"]), fmt(x["ratio"]), fmt(x["noise"]),
                            fmt(x["max_abs_diff"], ".1e"), fmt(x["meets_goal"])] for x in r["optimizers"]],
-                         ["optimizer", "ours ms", "torch ms", "ours/torch", "max |diff|", "goal"]))
+                         ["optimizer", "ours ms", "torch ms", "ours/torch", "noise", "max |diff|", "goal"]))
         out.append("")
     if "runner" in s:
         r = s["runner"]
@@ -110,7 +112,7 @@ def goals(sections: dict[str, Any], quick: bool) -> list[dict[str, Any]]:
         out.append({"goal": "every widget update >= 3x faster than a redraw and < 100 ms", "met": w["all_meet_goal"]})
     o = sections.get("optim", {})
     if o.get("optimizers"):
-        out.append({"goal": f"every optimizer step <= {GOALS['optim_ratio']:g}x torch.optim's",
+        out.append({"goal": f"every optimizer step <= {GOALS['optim_ratio']:g}x torch.optim's (within the noise)",
                     "met": o["all_meet_goal"]})
     r = sections.get("runner", {})
     if r.get("results"):

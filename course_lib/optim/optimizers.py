@@ -107,26 +107,30 @@ class Optimizer(torch.optim.Optimizer):
 
     def rule_kwargs(self, group: dict[str, Any]) -> dict[str, Any]:
         """The keyword arguments of ``rule`` for a group: a 1-element tensor becomes 0-dimensional, as in torch."""
-        return {name: _to_scalar(group[name]) for name in self.hyper_names}
+        return {name: _to_scalar(v) if isinstance(v := group[name], Tensor) else v for name in self.hyper_names}
 
     def param_state(self, p: Tensor, group: dict[str, Any]) -> dict:
         """The state dict the rule updates for ``p`` (``self.state[p]``, created empty on first use)."""
         return self.state[p]
 
-    @torch.no_grad()
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if self.sparse_error is not None and any(p.grad.is_sparse for p in params):
-                raise RuntimeError(self.sparse_error)
-            kwargs = self.rule_kwargs(group)
-            for p in params:
-                self.rule(p, p.grad, self.param_state(p, group), **kwargs)
+        grad_enabled = torch.is_grad_enabled()
+        torch.set_grad_enabled(False)  # as torch's step: the update is not recorded by autograd
+        try:
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                if self.sparse_error is not None and any(p.grad.is_sparse for p in params):
+                    raise RuntimeError(self.sparse_error)
+                kwargs = self.rule_kwargs(group)
+                for p in params:
+                    self.rule(p, p.grad, self.param_state(p, group), **kwargs)
+        finally:
+            torch.set_grad_enabled(grad_enabled)
         return loss
 
 

@@ -44,48 +44,52 @@ SPARSE_ERRORS = {
 # --- arithmetic with a coefficient that is a scalar (torch's call) or a per-run tensor (broadcast) ---
 
 
+# (Each helper tests ``isinstance(a, Tensor) and a.dim()`` itself, "a per-run tensor": this runs for every
+# parameter at every step, so it is kept to one test for the common case of a Python number.)
+
+
 def _per_run(a) -> bool:
     return isinstance(a, Tensor) and a.dim() > 0
 
 
 def _add_scaled_(out: Tensor, a: Hyper, x: Tensor) -> Tensor:
     """``out += a * x``."""
-    if _per_run(a):
+    if isinstance(a, Tensor) and a.dim():
         return out.add_(a * x)
     return out.add_(x, alpha=a)
 
 
 def _add_scaled_product_(out: Tensor, a: Hyper, x: Tensor, y: Tensor) -> Tensor:
     """``out += a * x * y``."""
-    if _per_run(a):
+    if isinstance(a, Tensor) and a.dim():
         return out.add_(a * x * y)
     return out.addcmul_(x, y, value=a)
 
 
 def _add_scaled_ratio_(out: Tensor, a: Hyper, x: Tensor, y: Tensor) -> Tensor:
     """``out += a * x / y``."""
-    if _per_run(a):
+    if isinstance(a, Tensor) and a.dim():
         return out.add_(a * x / y)
     return out.addcdiv_(x, y, value=a)
 
 
 def _plus_scaled(x: Tensor, a: Hyper, y: Tensor) -> Tensor:
     """A new tensor ``x + a * y``."""
-    if _per_run(a):
+    if isinstance(a, Tensor) and a.dim():
         return x + a * y
     return x.add(y, alpha=a)
 
 
 def _nonzero(a: Hyper) -> bool:
     """torch's ``a != 0``; for a per-run tensor, whether any run's value is."""
-    if _per_run(a):
+    if isinstance(a, Tensor) and a.dim():
         return bool(torch.any(a != 0))
     return bool(a != 0)
 
 
 def _positive(a: Hyper) -> bool:
     """torch's ``a > 0``; for a per-run tensor, whether any run's value is nonzero."""
-    if _per_run(a):
+    if isinstance(a, Tensor) and a.dim():
         return bool(torch.any(a != 0))
     return bool(a > 0)
 
