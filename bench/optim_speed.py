@@ -51,8 +51,9 @@ def torch_path(params) -> str:
 def section_optim(ws, opts) -> dict[str, Any]:
     """Three optimizers step in turn on copies of one model: ours, torch's, and torch's again. The last
     measures the noise: the ratio of torch's step to itself, timed the same way. Ours meets the goal
-    when its ratio to torch is at most the goal, or within that noise of it (the arithmetic is torch's,
-    operation for operation, so a slower step could only come from its Python)."""
+    when its ratio to torch is at most the goal plus that noise, or plus 2% if the noise came out
+    smaller (medians of 100 steps on a shared machine resolve no better). The arithmetic is torch's,
+    operation for operation, so a slower step could only come from its Python."""
     import torch
 
     import course_lib.optim as ours_mod
@@ -86,7 +87,8 @@ def section_optim(ws, opts) -> dict[str, Any]:
         ours_ms, torch_ms, again_ms = (1e3 * median(times[who]) for who in who_all)
         r, noise = ratio(ours_ms, torch_ms), ratio(again_ms, torch_ms)
         noise = abs(noise - 1.0) if noise is not None else None
-        meets = r is not None and noise is not None and r <= GOALS["optim_ratio"] + noise
+        allowed = None if noise is None else GOALS["optim_ratio"] + max(noise, GOALS["optim_resolution"])
+        meets = r is not None and allowed is not None and r <= allowed
         rows.append({"optimizer": label, "ours_ms": ours_ms, "torch_ms": torch_ms, "torch_again_ms": again_ms,
                      "ratio": r, "noise": noise, "max_abs_diff": diff, "meets_goal": bool(meets)})
         log(f"[optim] {label}: ours {ours_ms:.2f} ms, torch {torch_ms:.2f} ms (again {again_ms:.2f}), "

@@ -23,7 +23,7 @@ and helpers, ``report`` the table):
 - ``optim``: each ``course_lib.optim`` optimizer's ``step()`` against its ``torch.optim`` twin (torch's
   single-tensor path, its CPU default) on an MLP of about a million float32 parameters, one thread,
   fixed gradients, 100 interleaved repetitions; both end with identical parameters; goal: ours/torch <= 1.0
-  within the noise (torch's step timed against itself the same way).
+  within the noise (torch's step timed against itself the same way, and at least 2%).
 - ``runner``: ``course_lib.optim.run_trajectories`` (1,000 trajectories x 500 steps on Rosenbrock's
   valley) against a Python loop over the trajectories calling the same update rule; goal >= 50x.
 - ``grading``: ``make grade`` (``tools.grade``) on a synthetic class of 30 students on one chapter
