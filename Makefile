@@ -91,7 +91,7 @@ bench: env
 
 # make grade SUBMISSIONS=<folder> [TIMEOUT=<seconds per notebook>] [MEMORY=<MiB per kernel>] [JOBS=2]
 #   [CHECKS=<instructor rules .py>] [CHAPTERS="4 5"] [PREFIX="docker run ..."] [WORKER_PYTHON=python]
-TIMEOUT ?= 300
+TIMEOUT ?= 600
 MEMORY ?= 4096
 JOBS ?= 2
 grade: env

@@ -23,8 +23,8 @@ from tools.grade.grader import GradeError, Settings, grade  # noqa: E402
 def parse(argv: list[str] | None = None) -> Settings:
     p = argparse.ArgumentParser(prog="python -m tools.grade", description=__doc__.split("\n\n")[0])
     p.add_argument("submissions", type=Path, help="one folder per student, holding their chapter notebooks")
-    p.add_argument("--timeout", type=float, default=300.0,
-                   help="seconds each notebook may run, all its cells together (default 300)")
+    p.add_argument("--timeout", type=float, default=600.0,
+                   help="seconds each notebook may run, all its cells and checks together (default 600)")
     p.add_argument("--memory", type=int, default=4096, dest="memory_mb",
                    help="address-space limit of each notebook's kernel, in MiB (default 4096)")
     p.add_argument("--jobs", type=int, default=2, help="notebooks run at the same time (default 2)")
@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     where = settings.out or settings.submissions
     print(f"graded {len(book.students)} student(s), {len(book.rows)} exercise row(s): "
           + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    if book.seconds:
+        (student, name), slowest = max(book.seconds.items(), key=lambda kv: kv[1])
+        print(f"slowest notebook: {student}/{name}, {slowest:.0f} s (TIMEOUT {settings.timeout:g} s)")
     print(f"wrote {', '.join(str(Path(where) / name) for name in book.files)}")
     return 0
 

@@ -32,7 +32,7 @@ OUTPUT_FILES = ("grades.csv", "summary.csv", "report.md")
 @dataclasses.dataclass
 class Settings:
     submissions: Path
-    timeout: float = 300.0
+    timeout: float = 600.0
     memory_mb: int = 4096
     jobs: int = 2
     checks: Path | None = None
