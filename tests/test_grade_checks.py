@@ -19,7 +19,7 @@ from course_lib.checks.core import forbidden_tools, torch_calls
 from course_lib.checks.registry import EXERCISES, check_function
 from course_lib.training import History
 from tools.grade import probe
-from tools.grade.codec import LocalKernel
+from tools.grade.codec import Caller, Kernel, LocalKernel
 from tools.grade.exercises import load_rules
 from tools.grade.judge import judge
 
@@ -119,6 +119,23 @@ def test_torch_calls_noted_from_elsewhere_reach_the_open_blocks_of_this_thread_o
     t.join()
     assert tools.used == ["a ready-made loss"] and seen_elsewhere == []
     assert not torch_calls.watching()
+
+
+def test_a_check_sees_exactly_the_torch_calls_the_kernel_reports():
+    """The grader's own work on the call (encoding, decoding a tensor) is not counted as the student's."""
+
+    reply = {"out": probe.encode(torch.ones(3, requires_grad=True)), "after": [None],
+             "torch_calls": ["torch.nn.functional.mse_loss"]}
+
+    class Kernel_(Kernel):
+        def call(self, name, request):
+            assert request["torch_calls"] is True  # asked for, since a block is open
+            return reply
+
+    x = torch.zeros(3)
+    with torch_calls() as calls:
+        out = Caller("f", Kernel_())(x)
+    assert calls == ["torch.nn.functional.mse_loss"] and out.requires_grad
 
 
 def test_a_forbidden_tool_used_in_the_kernel_is_seen_by_the_graders_check():

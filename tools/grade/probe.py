@@ -174,7 +174,7 @@ def _encode_array(x, budget: _Budget) -> dict:
 def _encode_tensor(x, budget: _Budget) -> dict:
     torch = sys.modules["torch"]
     # torch's own methods, not a tensor subclass's or a TorchFunctionMode's
-    with torch.no_grad(), torch._C.DisableTorchFunction():
+    with torch._C.DisableTorchFunction(), torch.no_grad():
         dtype = str(x.dtype).replace("torch.", "")
         if dtype not in _DTYPES:
             return {"t": "opaque", "type": "Tensor", "why": f"a tensor of {dtype}, not graded"}
