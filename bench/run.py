@@ -1,6 +1,6 @@
 """Measure how fast the book builds and runs, how fast its widgets and optimizers are, in one run.
 
-    python bench/run.py                  # everything (under 10 minutes on 2 cores), a table on stdout
+    python bench/run.py                  # everything (10 to 20 minutes on 2 cores), a table on stdout
     python bench/run.py --json           # one JSON object on stdout (the table goes to stderr)
     python bench/run.py --quick          # tiny sizes: the smoke test's run (tests/test_bench.py)
     python bench/run.py --skip-notebooks # no kernels, no book build: widgets, optim, runner
