@@ -37,7 +37,9 @@ def _torch_test_inputs():
         error_inputs = [(name, ei) for name in NAMES
                         for ei in infos[name].optim_error_inputs_func("cpu", torch.float32)]
     warnings.filters[:] = filters
-    setattr(torch.backends, "__allow_nonbracketed_mutation_flag", True)  # common_utils freezes the backend flags
+    # common_utils freezes torch.backends' flags on import (its tests must set them in a context): thaw them
+    # for the rest of this process, in the module that holds the flag (torch.backends is a wrapper of it)
+    torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
     return co, infos, optim_inputs, error_inputs
 
 
@@ -55,6 +57,10 @@ def test_the_inputs_are_torchs_whole_list():
     assert len(base) == sum(len(INFOS[n].optim_inputs_func("cpu")) for n in NAMES) == 40
     assert len(ERROR_INPUTS) == 52
     assert {n for n, _ in base} == set(NAMES)
+
+
+def test_torchs_test_settings_did_not_stay_behind():
+    assert not torch.backends.flags_frozen()  # other tests in this process may set torch.backends flags
 
 
 def _problem(dtype, seed=0, steps=12):
