@@ -1,17 +1,18 @@
 r"""Convergence rates of gradient descent and heavy-ball momentum on a convex quadratic.
 
 On :math:`f(x) = \tfrac12 x^\top A x` with the eigenvalues of :math:`A` in :math:`[\mu, L]`,
-:math:`0 < \mu \le L`, and condition number :math:`\kappa = L/\mu`:
+:math:`0 < \mu \le L`, and condition number :math:`\kappa = L/\mu` (the course's symbols: :math:`\eta`
+the learning rate ``lr``, :math:`\beta` the momentum ``momentum``):
 
-- gradient descent :math:`x_{t+1} = x_t - \alpha\nabla f(x_t)` multiplies the error along the
-  eigenvector of :math:`\lambda` by :math:`1 - \alpha\lambda` each step, so its rate is
-  :math:`\max_\lambda |1 - \alpha\lambda|`; the best step :math:`\alpha^* = 2/(L + \mu)` gives
+- gradient descent :math:`x_{t+1} = x_t - \eta\nabla f(x_t)` multiplies the error along the
+  eigenvector of :math:`\lambda` by :math:`1 - \eta\lambda` each step, so its rate is
+  :math:`\max_\lambda |1 - \eta\lambda|`; the best step :math:`\eta^* = 2/(L + \mu)` gives
   :math:`(\kappa - 1)/(\kappa + 1)`;
-- heavy-ball momentum :math:`x_{t+1} = x_t - \alpha\nabla f(x_t) + \beta(x_t - x_{t-1})`
-  (which is ``torch.optim.SGD(lr=α, momentum=β)``) moves each eigen-direction by the
-  :math:`2\times 2` matrix :math:`\begin{pmatrix}1 + \beta - \alpha\lambda & -\beta\\ 1 & 0\end{pmatrix}`;
+- heavy-ball momentum :math:`x_{t+1} = x_t - \eta\nabla f(x_t) + \beta(x_t - x_{t-1})`
+  (which is ``torch.optim.SGD(lr=η, momentum=β)``) moves each eigen-direction by the
+  :math:`2\times 2` matrix :math:`\begin{pmatrix}1 + \beta - \eta\lambda & -\beta\\ 1 & 0\end{pmatrix}`;
   its rate is the largest spectral radius of these matrices, and the best
-  :math:`\alpha^* = 4/(\sqrt L + \sqrt\mu)^2`, :math:`\beta^* = \big((\sqrt\kappa - 1)/(\sqrt\kappa + 1)\big)^2`
+  :math:`\eta^* = 4/(\sqrt L + \sqrt\mu)^2`, :math:`\beta^* = \big((\sqrt\kappa - 1)/(\sqrt\kappa + 1)\big)^2`
   give :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)`.
 
 A *rate* :math:`\rho` means the error shrinks like :math:`\rho^t`. :func:`empirical_rate`
@@ -29,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
-    "eigen", "condition_number", "gd_rate", "gd_optimal", "heavy_ball_rate", "heavy_ball_optimal",
+    "eigen", "condition_number", "gd_rate", "gd_optimal", "heavy_ball_rate", "heavy_ball_roots", "heavy_ball_optimal",
     "nesterov_rate", "nesterov_optimal", "max_stable_lr",
     "empirical_rate", "trajectory_rates", "rate_map", "steps_per_digit", "geometric_sum",
 ]
@@ -64,7 +65,7 @@ def condition_number(eigenvalues) -> float:
 
 
 def gd_rate(lr, eigenvalues) -> np.ndarray | float:
-    r"""Gradient descent's rate :math:`\max_\lambda |1 - \alpha\lambda|` (``lr`` = :math:`\alpha`, any shape)."""
+    r"""Gradient descent's rate :math:`\max_\lambda |1 - \eta\lambda|` (``lr`` = :math:`\eta`, any shape)."""
     lam = _eigenvalues(eigenvalues)
     lr_arr = np.asarray(lr, dtype=np.float64)
     out = np.abs(1.0 - lr_arr[..., None] * lam).max(axis=-1)
@@ -82,14 +83,41 @@ def heavy_ball_rate(lr, momentum, eigenvalues) -> np.ndarray | float:
     r"""Heavy-ball momentum's rate: the largest spectral radius over the eigenvalues.
 
     For one eigenvalue :math:`\lambda` the error pair :math:`(e_t, e_{t-1})` is multiplied by a
-    matrix whose eigenvalues solve :math:`z^2 - (1 + \beta - \alpha\lambda) z + \beta = 0`: with
-    :math:`a = 1 + \beta - \alpha\lambda`, the radius is :math:`(|a| + \sqrt{a^2 - 4\beta})/2` when
+    matrix whose eigenvalues solve :math:`z^2 - (1 + \beta - \eta\lambda) z + \beta = 0`: with
+    :math:`a = 1 + \beta - \eta\lambda`, the radius is :math:`(|a| + \sqrt{a^2 - 4\beta})/2` when
     the roots are real and :math:`\sqrt\beta` when they are complex. ``lr`` and ``momentum``
     broadcast against each other; :math:`\beta = 0` gives :func:`gd_rate`.
     """
     b, al = _broadcast(lr, momentum, eigenvalues)
     out = _radius(1.0 + b - al, b).max(axis=-1)
     return float(out) if out.ndim == 0 else out
+
+
+def heavy_ball_roots(lr: float, momentum: float, eigenvalue: float) -> tuple[complex, complex]:
+    r"""The roots of heavy ball's characteristic polynomial for one eigenvalue :math:`\lambda`:
+
+    .. math:: r^2 - (1 + \beta - \eta\lambda)\, r + \beta = 0 .
+
+    The error along :math:`\lambda`'s eigenvector is a combination of :math:`r_1^t` and :math:`r_2^t`
+    (of :math:`r^t` and :math:`t\,r^t` for a double root). Their product is :math:`\beta`, so complex roots
+    both have modulus :math:`\sqrt\beta`; they are complex exactly when
+    :math:`(1-\sqrt\beta)^2 < \eta\lambda < (1+\sqrt\beta)^2`. Returned as two complex numbers, the larger
+    modulus first (for complex roots: positive imaginary part first).
+    """
+    lr, beta, lam = float(lr), float(momentum), float(eigenvalue)
+    for name, value in (("lr", lr), ("momentum", beta), ("eigenvalue", lam)):
+        if not math.isfinite(value):
+            raise ValueError(f"Invalid {name}: {value} (expected a finite number)")
+    if beta < 0:
+        raise ValueError(f"Invalid momentum: {beta} (expected >= 0)")
+    a = 1.0 + beta - lr * lam
+    disc = a * a - 4.0 * beta
+    if disc < 0:
+        half = math.sqrt(-disc) / 2.0
+        return complex(a / 2.0, half), complex(a / 2.0, -half)
+    big = (a + math.copysign(math.sqrt(disc), a)) / 2.0  # no cancellation
+    small = beta / big if big != 0 else 0.0
+    return complex(big, 0.0), complex(small, 0.0)
 
 
 def _broadcast(lr, momentum, eigenvalues) -> tuple[np.ndarray, np.ndarray]:
@@ -110,11 +138,11 @@ def _radius(a: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 def nesterov_rate(lr, momentum, eigenvalues) -> np.ndarray | float:
-    r"""The rate of ``torch.optim.SGD(lr=α, momentum=β, nesterov=True)`` on a quadratic.
+    r"""The rate of ``torch.optim.SGD(lr=η, momentum=β, nesterov=True)`` on a quadratic.
 
     Per eigenvalue, :math:`b_t = \beta b_{t-1} + \lambda e_t` and
-    :math:`e_{t+1} = e_t - \alpha(\lambda e_t + \beta b_t)` multiply :math:`(e_t, b_{t-1})` by a matrix
-    with trace :math:`1 + \beta - \alpha\lambda(1 + \beta)` and determinant :math:`\beta(1 - \alpha\lambda)`;
+    :math:`e_{t+1} = e_t - \eta(\lambda e_t + \beta b_t)` multiply :math:`(e_t, b_{t-1})` by a matrix
+    with trace :math:`1 + \beta - \eta\lambda(1 + \beta)` and determinant :math:`\beta(1 - \eta\lambda)`;
     the rate is the largest modulus of its eigenvalues over :math:`\lambda`.
     """
     b, al = _broadcast(lr, momentum, eigenvalues)
@@ -142,7 +170,7 @@ def heavy_ball_optimal(L: float, mu: float) -> tuple[float, float, float]:
     r"""The best heavy-ball step and momentum, and the rate they give.
 
     .. math::
-        \alpha^* = \frac{4}{(\sqrt L + \sqrt\mu)^2},\qquad
+        \eta^* = \frac{4}{(\sqrt L + \sqrt\mu)^2},\qquad
         \beta^* = \Big(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\Big)^2,\qquad
         \rho^* = \sqrt{\beta^*} = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}
     """
@@ -156,7 +184,7 @@ def nesterov_optimal(L: float, mu: float) -> tuple[float, float, float]:
     r"""The best step and momentum of Nesterov's method (torch's form) on a quadratic, and its rate.
 
     .. math::
-        \alpha = \frac{4}{3L + \mu},\qquad
+        \eta = \frac{4}{3L + \mu},\qquad
         \beta = \frac{\sqrt{3\kappa + 1} - 2}{\sqrt{3\kappa + 1} + 2},\qquad
         \rho = 1 - \frac{2}{\sqrt{3\kappa + 1}}
 
@@ -270,7 +298,8 @@ def steps_per_digit(rate) -> np.ndarray | float:
 def geometric_sum(gamma: float, n: int | None = None) -> float:
     r"""The total weight one gradient gets in the velocity :math:`v_t = \gamma v_{t-1} + g_t`.
 
-    :math:`\sum_{k=0}^{n-1}\gamma^k = (1 - \gamma^n)/(1 - \gamma)`, or :math:`1/(1 - \gamma)` for ``n=None``.
+    :math:`\sum_{k=0}^{n-1}\gamma^k = (1 - \gamma^n)/(1 - \gamma)`, or :math:`1/(1 - \gamma)` for ``n=None``
+    (``gamma`` is the momentum coefficient, :math:`\beta` in the course's chapters).
     """
     gamma = float(gamma)
     if not 0 <= gamma < 1:

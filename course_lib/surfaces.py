@@ -292,3 +292,53 @@ def newton_step(surface: Surface, p) -> torch.Tensor:
 
 
 __all__.append("newton_step")
+
+
+def stationary_points(surface: Surface, lo: float | None = None, hi: float | None = None, *,
+                      n: int = 4001) -> list[tuple[float, str]]:
+    r"""Every point of ``[lo, hi]`` where a 1-D surface's slope vanishes, with its kind, in increasing order.
+
+    The slope :math:`f'` is scanned on ``n`` evenly spaced points (default range: the surface's window);
+    each sign change is refined by bisection to float64 precision, and the second derivative there says
+    ``"minimum"`` (:math:`f'' > 0`), ``"maximum"`` (:math:`f'' < 0`) or ``"flat"``. A zero of :math:`f'`
+    that does not change sign, or two zeros closer than the grid spacing, can be missed: choose ``n`` so
+    that the spacing is well below the distance between neighbouring zeros.
+    """
+    if surface.dim != 1:
+        raise ValueError(f"stationary_points needs a 1-D surface, got dim {surface.dim}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 3:
+        raise ValueError(f"Invalid n: {n!r} (expected an int >= 3)")
+    lo = surface.window[0][0] if lo is None else float(lo)
+    hi = surface.window[0][1] if hi is None else float(hi)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"Invalid range: lo={lo}, hi={hi} (expected finite lo < hi)")
+
+    def slope(x: float) -> float:
+        return float(surface.grad([x]).reshape(-1)[0])
+
+    xs = np.linspace(lo, hi, n)
+    g = surface.grad(xs[:, None]).numpy().reshape(-1)
+    roots = [float(x) for x, v in zip(xs, g) if v == 0.0]
+    for i in np.flatnonzero(np.sign(g[:-1]) * np.sign(g[1:]) < 0):
+        a, b, ga = float(xs[i]), float(xs[i + 1]), float(g[i])
+        for _ in range(200):
+            m = 0.5 * (a + b)
+            if m in (a, b):
+                break
+            gm = slope(m)
+            if gm == 0.0:
+                a = b = m
+                break
+            if (gm < 0) == (ga < 0):
+                a, ga = m, gm
+            else:
+                b = m
+        roots.append(0.5 * (a + b))
+    out = []
+    for x in sorted(roots):
+        curv = float(surface.hessian([x]).reshape(-1)[0])
+        out.append((x, "minimum" if curv > 0 else "maximum" if curv < 0 else "flat"))
+    return out
+
+
+__all__.append("stationary_points")

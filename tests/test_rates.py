@@ -180,3 +180,36 @@ def test_empirical_rate_follows_the_envelope_of_oscillating_errors():
         assert math.isclose(rates.empirical_rate(wobbly), 0.97, rel_tol=1e-3)
     # a growing error gets its growth rate
     assert 1.01 < rates.empirical_rate(1.02**t * (2 + np.cos(t))) < 1.03
+
+
+def test_heavy_ball_roots_are_the_companion_matrix_eigenvalues():
+    rng = np.random.default_rng(3)
+    for lr, beta, lam in zip(rng.uniform(0, 1.5, 300), rng.uniform(0, 0.99, 300), rng.uniform(0.05, 5, 300)):
+        r1, r2 = rates.heavy_ball_roots(lr, beta, lam)
+        M = np.array([[1 + beta - lr * lam, -beta], [1.0, 0.0]])
+        ref = sorted(np.linalg.eigvals(M), key=lambda r: (-abs(r), -r.imag))
+        np.testing.assert_allclose([r1, r2], ref, rtol=1e-6, atol=1e-7)
+        assert abs(r1) >= abs(r2) - 1e-12
+        assert math.isclose(abs(r1), _companion_radius(lr, beta, lam), rel_tol=1e-6, abs_tol=1e-7)
+
+
+def test_heavy_ball_roots_band_edges_and_errors():
+    beta = 0.49  # sqrt = 0.7: the band is ((0.3)^2, (1.7)^2) = (0.09, 2.89)
+    lo, hi = rates.heavy_ball_roots(0.09, beta, 1.0), rates.heavy_ball_roots(2.89, beta, 1.0)
+    assert all(math.isclose(r.real, 0.7, rel_tol=1e-6) and abs(r.imag) < 1e-6 for r in lo)  # double +sqrt(beta)
+    assert all(math.isclose(r.real, -0.7, rel_tol=1e-6) and abs(r.imag) < 1e-6 for r in hi)  # double -sqrt(beta)
+    inside = rates.heavy_ball_roots(1.0, beta, 1.0)
+    assert inside[0] == inside[1].conjugate() and all(math.isclose(abs(r), 0.7, rel_tol=1e-12) for r in inside)
+    # the optimum puts mu and L on the two edges
+    L, mu = 4.0, 0.2
+    lr, b, rate = rates.heavy_ball_optimal(L, mu)
+    for lam, sign in ((mu, 1.0), (L, -1.0)):
+        for r in rates.heavy_ball_roots(lr, b, lam):
+            assert math.isclose(r.real, sign * rate, rel_tol=1e-6) and abs(r.imag) < 1e-6
+    # a root reaches -1 at heavy ball's stable limit
+    r1, _ = rates.heavy_ball_roots(rates.max_stable_lr(L, 0.7), 0.7, L)
+    assert math.isclose(r1.real, -1.0, rel_tol=1e-12)
+    for bad, match in (((float("nan"), 0.5, 1.0), "lr"), ((0.1, -0.5, 1.0), "momentum"),
+                       ((0.1, 0.5, float("inf")), "eigenvalue")):
+        with pytest.raises(ValueError, match=match):
+            rates.heavy_ball_roots(*bad)

@@ -1,14 +1,17 @@
 r"""Checks for the exercises of the chapter *Momentum and Nesterov*.
 
 Each check prints ``✓ …`` for a right answer, or one hint per problem that names the likely
-slip (the damped form's step left unscaled, dampening taken for its damping, the rate taken for
-the momentum, √κ forgotten, …) without giving the answer away. The numbers of each exercise come
+slip (the damped form's step left unscaled, dampening taken for its damping, a steady gradient's
+factor for a flipping one, the Hessian's diagonal for its eigenvalues, the rate taken for the momentum,
+√κ forgotten, …) without giving the answer away. The numbers of each exercise come
 from :mod:`course_lib.checks.registry`.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from course_lib import rates
 from course_lib.checks.core import (
@@ -35,23 +38,24 @@ def _is(a: float, b: float, rtol: float = 1e-6) -> bool:
 @exercise_check("momentum-seed-to-torch")
 def check_seed_to_torch(lr, momentum, dampening):
     r"""The ``torch.optim.SGD(lr=…, momentum=…, dampening=…)`` that moves exactly like the damped form
-    :math:`v \leftarrow \mu v - \eta(1-\mu)\nabla`, :math:`w \leftarrow w + v` with the registry's ``lr`` and ``mu``."""
+    :math:`v \leftarrow \beta v - \eta(1-\beta)\nabla`, :math:`w \leftarrow w + v` with the registry's ``lr`` and
+    ``beta``."""
     ex = exercise("momentum-seed-to-torch").inputs
-    eta, mu = ex["lr"], ex["mu"]
+    eta, beta = ex["lr"], ex["beta"]
     problems = []
     lr = as_number(lr, "torch_lr")
     momentum = as_number(momentum, "torch_momentum")
     dampening = as_number(dampening, "torch_dampening")
-    want_lr = eta * (1 - mu)
-    if not _is(momentum, mu):
-        if _is(momentum, 1 - mu):
+    want_lr = eta * (1 - beta)
+    if not _is(momentum, beta):
+        if _is(momentum, 1 - beta):
             problems.append("your momentum is the weight of the new gradient; torch's momentum is the weight "
                             "the old velocity keeps")
         else:
             problems.append("your momentum is not right: which number multiplies the old velocity in the damped "
                             "form?")
-    if _is(dampening, mu):
-        problems.append("dampening = μ looks like the damped form's factor, but torch starts its buffer at the "
+    if _is(dampening, beta):
+        problems.append("dampening = β looks like the damped form's factor, but torch starts its buffer at the "
                         "first gradient, undamped, so the first step differs from the damped form's: run both for "
                         "two steps and compare")
     elif not _is(dampening, 0.0):
@@ -61,11 +65,11 @@ def check_seed_to_torch(lr, momentum, dampening):
         if _is(lr, eta):
             problems.append("your lr is the damped form's η: that form multiplies each gradient by a further "
                             "factor that torch's update does not have")
-        elif _is(lr, eta / (1 - mu)):
+        elif _is(lr, eta / (1 - beta)):
             problems.append("your lr applies the damping factor the wrong way round: in the damped form, is a "
                             "gradient's step larger or smaller than η times the gradient?")
-        elif _is(lr, eta * mu):
-            problems.append("your lr scales η by μ: look again at which factor multiplies the gradient")
+        elif _is(lr, eta * beta):
+            problems.append("your lr scales η by β: look again at which factor multiplies the gradient")
         else:
             problems.append(ratio_hint("lr", lr, want_lr) or "your lr is not right yet")
     return report(problems, "these settings move exactly like the damped form, step for step")
@@ -73,58 +77,86 @@ def check_seed_to_torch(lr, momentum, dampening):
 
 @exercise_check("momentum-multiplier")
 def check_multiplier(multiplier):
-    r"""``multiplier(gamma)``: the total weight one gradient gets in :math:`v_t = \gamma v_{t-1} + g_t`
-    over all the steps from its own on (its contribution to the sum of all the updates)."""
+    r"""``multiplier(beta)``: the limit of :math:`|v_t| / (\eta|g|)` in the textbook form
+    :math:`v_t = \beta v_{t-1} + \eta g_t` when the gradients flip sign at every step, :math:`g, -g, g, \dots`"""
     problems = []
     if not callable(multiplier):
-        return report([f"`multiplier` should be a function of gamma, got a {type(multiplier).__name__}"], "")
-    for gamma in (0.0, 0.5, 0.9, 0.99):
-        want = rates.geometric_sum(gamma)
+        return report([f"`multiplier` should be a function of beta, got a {type(multiplier).__name__}"], "")
+    beta_ex = exercise("momentum-multiplier").inputs["beta"]
+    for beta in (0.0, beta_ex, 0.3, 0.99):  # beta and 1 - beta differ: every slip gives its own number
+        want = 1.0 / (1.0 + beta)
         try:
-            got = as_number(multiplier(gamma), f"multiplier({gamma})")
+            got = as_number(multiplier(beta), f"multiplier({beta})")
         except (ExerciseNotDone, AnswerError):
             raise
         except Exception as e:  # noqa: BLE001 - any error of the student's code becomes a hint
-            problems.append(f"your `multiplier` raised {type(e).__name__} on gamma = {gamma}: {e}")
+            problems.append(f"your `multiplier` raised {type(e).__name__} on beta = {beta}: {e}")
             break
         if _is(got, want):
             continue
-        if _is(got, gamma / (1 - gamma)):
-            problems.append(f"multiplier({gamma}) leaves out the step the gradient arrives on (weight γ⁰ = 1)")
-        elif _is(got, 1 - gamma):
-            problems.append(f"multiplier({gamma}) is the share of the new gradient in a damped average, not the "
-                            "total weight over all the later steps")
-        elif _is(got, 1 / (1 + gamma)):
-            problems.append(f"multiplier({gamma}): check the sign in your geometric series")
+        if _is(got, rates.geometric_sum(beta)):
+            problems.append(f"multiplier({beta}) is the factor of a steady gradient; here each new gradient has "
+                            "the opposite sign of the one before")
+        elif _is(got, -want):
+            problems.append(f"multiplier({beta}) is negative: the question asks for the size |v_t| / (η|g|)")
+        elif _is(got, beta * want):
+            problems.append(f"multiplier({beta}) leaves out the newest gradient (weight β⁰ = 1)")
+        elif _is(got, 1 / (1 - beta * beta)):
+            problems.append(f"multiplier({beta}) keeps only every second term of the series: the gradients in "
+                            "between count too, with their own sign")
+        elif _is(got, (1 - beta) * want):
+            problems.append(f"multiplier({beta}) is the damped form's factor, with 1 − β on each gradient; the "
+                            "textbook form adds whole gradients")
         else:
-            problems.append(ratio_hint(f"multiplier({gamma})", got, want) or f"multiplier({gamma}) is not right")
+            problems.append(ratio_hint(f"multiplier({beta})", got, want) or f"multiplier({beta}) is not right")
         break
-    return report(problems, "right: a momentum of 0.9 carries each gradient ten times as far in the long run")
+    return report(problems, "right: momentum amplifies a gradient that keeps its sign far more than one that "
+                            "flips, which is how it damps a zig-zag")
+
+
+def _line_curvatures() -> tuple[float, float, np.ndarray]:
+    """The smallest and largest eigenvalue of the registry's least-squares Hessian, and the x values."""
+    x = np.asarray(exercise("momentum-optimal").inputs["x"], dtype=np.float64)
+    design = np.stack([np.ones_like(x), x], axis=1)
+    mu, L = np.linalg.eigvalsh(2.0 * design.T @ design / len(x))
+    return float(mu), float(L), x
 
 
 @exercise_check("momentum-optimal")
 def check_optimal_heavy_ball(lr, momentum):
-    r"""The best heavy-ball step and momentum on ``Ravine(kappa=…)`` (the registry's κ; curvatures 0.2 and 0.2 κ)."""
-    k = exercise("momentum-optimal").inputs["kappa"]
-    mu, L = _FLAT, _FLAT * k
+    r"""The best heavy-ball step and momentum for the least-squares line through the registry's points:
+    the curvatures are the eigenvalues of the Hessian :math:`\frac2m\sum_i (1, x_i)^\top (1, x_i)`."""
+    mu, L, x = _line_curvatures()
     want_lr, want_beta, rate = rates.heavy_ball_optimal(L, mu)
+    k = L / mu
     lr_v = as_number(lr, "best_lr")
     beta_v = as_number(momentum, "best_momentum")
     problems = []
-    if not _is(beta_v, want_beta, 1e-4):
+    diag = sorted([2.0, 2.0 * float(np.mean(x**2))])
+    diag_lr, diag_beta, diag_rate = rates.heavy_ball_optimal(diag[1], diag[0])
+    if _is(lr_v, diag_lr, 1e-4) or _is(beta_v, diag_beta, 1e-4):
+        problems.append("you used the Hessian's diagonal entries as its curvatures: the curvatures are its "
+                        "eigenvalues, and the off-diagonal entries move them")
+    elif not _is(beta_v, want_beta, 1e-4):
         if _is(beta_v, rate, 1e-4):
             problems.append("your momentum is the rate (√κ − 1)/(√κ + 1) itself; the best momentum is not quite that")
         elif _is(beta_v, ((k - 1) / (k + 1)) ** 2, 1e-4) or _is(beta_v, (k - 1) / (k + 1), 1e-4):
             problems.append("your momentum uses κ where the formula has √κ")
         else:
             problems.append(ratio_hint("best_momentum", beta_v, want_beta, 1e-4) or "your momentum is not right yet")
-    if not _is(lr_v, want_lr, 1e-4):
+    if not problems and not _is(lr_v, want_lr, 1e-4):
         if _is(lr_v, 2 / (L + mu), 1e-4):
             problems.append("your lr is plain gradient descent's best step 2/(L + μ); momentum's best step is larger")
         elif _is(lr_v, 4 / (L + mu), 1e-4):
             problems.append("your lr has (L + μ) in the denominator: the formula adds square roots, then squares")
         elif _is(lr_v, 4 / (math.sqrt(L) + math.sqrt(mu)), 1e-4):
             problems.append("your lr forgets to square (√L + √μ)")
+        elif _is(lr_v, 2 * want_lr, 1e-4):
+            problems.append("your momentum is right but your lr is twice too large: the curvatures of a mean of "
+                            "squares carry the factor 2 that differentiating the square brings down")
+        elif _is(lr_v, want_lr / len(x), 1e-4):
+            problems.append("your momentum is right but your lr is too small: f is a mean over the points, not a "
+                            "sum, and so is its Hessian")
         else:
             problems.append(ratio_hint("best_lr", lr_v, want_lr, 1e-4) or "your lr is not right yet")
     return report(problems, f"right: with these the error shrinks about {1 / rate:.2f}× per step")

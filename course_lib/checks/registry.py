@@ -109,10 +109,12 @@ EXERCISES: Mapping[str, Exercise] = _table(
     Exercise("ema-lag", 4, "check", "ema.check_lag", ("lag",), written=True, inputs={"beta": 0.9}, symbols=_ETA),
     # 5. Momentum and Nesterov
     Exercise("momentum-seed-to-torch", 5, "practice", "momentum.check_seed_to_torch",
-             ("torch_lr", "torch_momentum", "torch_dampening"), inputs={"lr": 0.05, "mu": 0.8}, symbols=_ETA),
-    Exercise("momentum-multiplier", 5, "check", "momentum.check_multiplier", ("multiplier",), written=True),
+             ("torch_lr", "torch_momentum", "torch_dampening"), inputs={"lr": 0.05, "beta": 0.8}, symbols=_ETA),
+    Exercise("momentum-multiplier", 5, "check", "momentum.check_multiplier", ("multiplier",), written=True,
+             inputs={"beta": 0.9}, symbols=_ETA),
     Exercise("momentum-optimal", 5, "practice", "momentum.check_optimal_heavy_ball", ("best_lr", "best_momentum"),
-             inputs={"kappa": 100.0}, symbols=_ETA),
+             written=True, inputs={"x": (1.0, 2.0, 3.0, 4.0, 5.0), "y": (3.1, 4.9, 7.2, 8.8, 11.0)},
+             symbols={"x": "x_i", "y": "y_i"}),
     Exercise("momentum-nesterov-limit", 5, "project", "momentum.check_nesterov_limit", ("nesterov_lr_max",),
              written=True, inputs={"momentum": 0.7, "kappa": 20.0}, symbols=_ETA),
     # 6. Adaptive learning rates

@@ -277,7 +277,7 @@ def _draw_rate_map(fig, kappa: float, method: str, n: int) -> None:
             label=f"fastest cell (measured): rate {finite[i, j]:.3f}")
     ax.set_xlim(x_edges[0], x_edges[-1])
     ax.set_ylim(0.0, 1.0)
-    ax.set_xlabel(f"learning rate α   (L = {L:g}: plain GD needs α < {2 / L:.3g})")
+    ax.set_xlabel(f"learning rate η   (L = {L:g}: plain GD needs η < {2 / L:.3g})")
     ax.set_ylabel("momentum β")
     ax.set_title(f"{method} on the ravine, κ = {kappa:g} ({d['steps']} steps per run)\n"
                  "grey: no convergence; dashed: where the theory's rate reaches 1", fontsize="small")
