@@ -78,6 +78,9 @@ def test_every_text_is_at_least_10_pixels_as_shown():
     ax.legend(fontsize="xx-small")
     ax.set_title("tiny", fontsize=5)
     ax.tick_params(labelsize=4)
+    ax.set_yticks([0, 0.5, 1], ["low", "mid", "high"], fontsize=5)
+    ax.annotate("a note", (0.5, 0.5), fontsize=3)
+    ax.set_xlabel("x", fontsize=6)
     floor_fonts(fig, 9)
     fig.canvas.draw()
     sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]

@@ -12,7 +12,6 @@ import html
 import io
 from collections.abc import Callable, Sequence
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -115,18 +114,31 @@ def floor_fonts(fig, min_pt: float) -> None:
 
     Needs no drawing: tick labels, made at draw time, are raised through their axis's tick parameters.
     """
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.text import Text
-
     for ax in fig.axes:
-        for name, axis in (("xtick", ax.xaxis), ("ytick", ax.yaxis)):
-            for which in ("major", "minor"):
-                size = axis.get_tick_params(which=which).get("labelsize", mpl.rcParams[f"{name}.labelsize"])
-                if FontProperties(size=size).get_size_in_points() < min_pt:
+        for axis in (ax.xaxis, ax.yaxis):
+            # ticks made later copy the first one's label properties: raising the first raises them all
+            for which, ticks in (("major", axis.majorTicks), ("minor", axis.minorTicks)):
+                if min(ticks[0].label1.get_fontsize(), ticks[0].label2.get_fontsize()) < min_pt:
                     axis.set_tick_params(which=which, labelsize=min_pt)
-    for text in fig.findobj(Text):
-        if text.get_text() and text.get_fontsize() < min_pt:
+    for text in _texts(fig):
+        if text is not None and text.get_text() and text.get_fontsize() < min_pt:
             text.set_fontsize(min_pt)
+
+
+def _texts(fig) -> list:
+    """The figure's texts but its tick labels: titles, axis labels, offsets, annotations, legends (a walk
+    over every artist with ``findobj`` cost a fifth of a frame's drawing time)."""
+    texts = [*fig.texts, getattr(fig, "_suptitle", None), getattr(fig, "_supxlabel", None),
+             getattr(fig, "_supylabel", None)]
+    legends = list(fig.legends)
+    for ax in fig.axes:
+        texts += [ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None),
+                  ax.xaxis.label, ax.yaxis.label, ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text(), *ax.texts]
+        if ax.get_legend() is not None:
+            legends.append(ax.get_legend())
+    for legend in legends:
+        texts += [*legend.get_texts(), legend.get_title()]
+    return texts
 
 
 def figure_png(fig, dpi: float = 72, colors: int = 256, *, min_pt: float | None = None) -> bytes:
