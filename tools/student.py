@@ -33,33 +33,38 @@ from tools.sphinx_ext.exercises import exercise_label, split_statement  # noqa: 
 from tools.toc import toc_notebooks  # noqa: E402
 
 WRITTEN_ANSWER = "**Your answer.** *(Double-click this cell to write your answer here.)*"
+#: the texts of the cells the student edition adds; tools/i18n passes the Chinese ones
+TEXTS = {"written_answer": WRITTEN_ANSWER,
+         "answer_code": ["# Exercise: {title}.", "# Write {names} here (replace the placeholders),",
+                         "# then run this cell and the check below it."],
+         "answer_code_free": "# Exercise: {title}. Your code here."}
 
 
 def _tags(cell) -> set[str]:
     return set(cell.get("metadata", {}).get("tags", []))
 
 
-def placeholder_cells(label: str, title: str, had_code: bool) -> list:
-    """The cells that stand where exercise ``label``'s solution was."""
+def placeholder_cells(label: str, title: str, had_code: bool, texts: dict | None = None) -> list:
+    """The cells that stand where exercise ``label``'s solution was (``texts``: :data:`TEXTS` or a translation)."""
+    texts = texts or TEXTS
     ex = exercise(label)
     cells = []
     if ex.answers:
         names = ", ".join(f"`{n}`" for n in ex.answers)
-        lines = [f"# Exercise: {title}.", f"# Write {names} here (replace the placeholders),",
-                 "# then run this cell and the check below it.",
-                 "from course_lib.checks import exercise_stub", ""]
+        lines = [line.format(title=title, names=names) for line in texts["answer_code"]]
+        lines += ["from course_lib.checks import exercise_stub", ""]
         lines += [f"{n} = exercise_stub({n!r})" for n in ex.answers]
         cells.append(nbformat.v4.new_code_cell("\n".join(lines), metadata={"tags": ["answer"]}))
     elif had_code:
-        cells.append(nbformat.v4.new_code_cell(f"# Exercise: {title}. Your code here.",
+        cells.append(nbformat.v4.new_code_cell(texts["answer_code_free"].format(title=title),
                                                metadata={"tags": ["answer"]}))
     if ex.written or not cells:
-        cells.append(nbformat.v4.new_markdown_cell(WRITTEN_ANSWER, metadata={"tags": ["answer"]}))
+        cells.append(nbformat.v4.new_markdown_cell(texts["written_answer"], metadata={"tags": ["answer"]}))
     return cells
 
 
-def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student edition of one notebook (a new object; ``nb`` is not changed)."""
+def student_notebook(nb: nbformat.NotebookNode, texts: dict | None = None) -> nbformat.NotebookNode:
+    """The student edition of one notebook (a new object; ``nb`` is not changed; ``texts``: see :data:`TEXTS`)."""
     nb = copy.deepcopy(nb)
     cells = []
     label = title = None
@@ -68,7 +73,7 @@ def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     def close():
         nonlocal run
         if run is not None:
-            cells.extend(placeholder_cells(label, title, any(c.cell_type == "code" for c in run)))
+            cells.extend(placeholder_cells(label, title, any(c.cell_type == "code" for c in run), texts))
             run = None
 
     for cell in nb.cells:

@@ -20,7 +20,8 @@ import re
 
 import nbformat
 
-HEADING = re.compile(r"\A\s*#{1,6}\s*Exercise:\s*(?P<title>.+?)\s*$", re.M)
+# "### Exercise: <title>"; a Chinese notebook (tools/i18n) writes "### 练习：<title>"
+HEADING = re.compile(r"\A\s*#{1,6}\s*(?:Exercise:|练习[:：])\s*(?P<title>.+?)\s*$", re.M)
 
 
 class ExerciseFormatError(ValueError):
