@@ -2,10 +2,11 @@
 
 Loaded by both builds (``tools/i18n/site.py`` adds it to their configuration):
 
-- **A link to the same page in the other language** in every page's header, beside the theme's
-  buttons (template ``templates/language-switch.html``), and ``<link rel="alternate" hreflang>`` in the
-  page's head. ``descent_twin`` names the other edition: its root relative to this edition's root
-  (``"zh/"`` from the English site, ``"../"`` from the Chinese one), its language and the link's text.
+- **A link to the same page in the other language** in every page's header, before the theme's
+  buttons (``templates/language-switch.html``, included by ``templates/article-header-buttons.html``),
+  and ``<link rel="alternate" hreflang>`` in the page's head. ``descent_twin`` names the other
+  edition: its root relative to this edition's root (``"zh/"`` from the English site, ``"../"`` from
+  the Chinese one), its language and the link's text.
 - **The messages are the prose, and all of it**: an exercise's title (sphinx-exercise keeps it in a
   node without source, which gettext would skip) becomes a message, its MyST source as in the
   notebook's ``### Exercise: <title>``; display math and the outputs of code cells are not messages
@@ -138,16 +139,11 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
 
 
 def _config_inited(app, config) -> None:
-    if str(TEMPLATES) not in config.templates_path:
-        config.templates_path.append(str(TEMPLATES))
-    options = config.html_theme_options
-    end = options.get("article_header_end", ["article-header-buttons.html"])
-    if isinstance(end, str):
-        end = [s.strip() for s in end.split(",") if s.strip()]
-    if "language-switch.html" not in end:
-        options["article_header_end"] = ["language-switch.html", *end]
+    if str(TEMPLATES) not in config.templates_path:  # first: before the themes' components
+        config.templates_path.insert(0, str(TEMPLATES))
+    # templates/article-header-buttons.html puts the link before the theme's own header buttons
     if config.descent_search_placeholder:
-        options["search_bar_text"] = config.descent_search_placeholder
+        config.html_theme_options["search_bar_text"] = config.descent_search_placeholder
 
 
 def setup(app):
