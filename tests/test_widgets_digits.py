@@ -95,3 +95,51 @@ def test_training_animation_has_one_frame_per_snapshot():
     assert html == dw.training_animation(snaps, [0.5, 0.7, 0.9]).data  # deterministic
     with pytest.raises(ValueError, match="one accuracy per snapshot"):
         dw.training_animation(snaps, [0.5])
+
+
+# --- the tables the chapter prints beside the widget ----------------------------------------------------
+
+
+def _fake_grid():
+    """A 2 x 2 grid of histories with known last values (loss = lr * 10 + bs / 1000, accuracy = 1 - loss)."""
+    out = {}
+    for lr in (0.1, 1.0):
+        for bs in (64, 800):
+            loss = lr * 10 + bs / 1000
+            out[(lr, bs)] = training.History([9.0, 9.0], [9.0, loss], [0.0, 1 - loss], [lr, lr])
+    return out
+
+
+def test_lr_batch_table_rows_are_batch_sizes_and_columns_learning_rates():
+    table = dw.lr_batch_table(_fake_grid(), 800).splitlines()
+    assert table[0].split() == ["batch", "steps/epoch", "|", "lr", "0.1", "lr", "1"]
+    assert table[1].split() == ["64", "13", "|", "1.0640", "10.0640"]  # ceil(800 / 64) = 13 steps
+    assert table[2].split() == ["800", "1", "|", "1.8000", "10.8000"]
+    acc = dw.lr_batch_table(_fake_grid(), 800, what="valid_accuracy", digits=2).splitlines()
+    assert acc[1].split()[-2:] == ["-0.06", "-9.06"]
+
+
+def test_lr_steps_table_sorts_by_lr_times_steps_taken():
+    rows = [line.split() for line in dw.lr_steps_table(_fake_grid(), 800, max_lr=0.5).splitlines()[1:]]
+    # lr 0.1: 1 step/epoch x 2 epochs -> 0.2; 13 x 2 -> 2.6
+    assert rows == [["0.2", "0.1", "800", "2", "1.8000"], ["2.6", "0.1", "64", "26", "1.0640"]]
+
+
+def test_the_chapter_grid_tables_agree_with_the_widget_results(widget, data):
+    results = dw.lr_batch_results(data, LRS, BATCH_SIZES, epochs=5)
+    table = dw.lr_batch_table(results, len(data.train_x)).splitlines()
+    for row, bs in zip(table[1:], BATCH_SIZES):
+        cells = [float(v) for v in row.split("|")[1].split()]
+        assert cells == [round(widget.set(lr=lr, batch_size=bs).result.valid_loss[-1], 4) for lr in LRS]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: dw.lr_batch_table({}, 800), "empty"),
+    (lambda: dw.lr_batch_table({(0.1, 64): None, (1.0, 800): None}, 800), "full grid"),
+    (lambda: dw.lr_batch_table(_fake_grid(), 0), "n_train"),
+    (lambda: dw.lr_batch_table(_fake_grid(), 800, what="loss"), "what"),
+    (lambda: dw.lr_steps_table(_fake_grid(), 800, max_lr=0.01), "max_lr"),
+])
+def test_table_arguments_are_checked(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -129,10 +129,10 @@ EXERCISES: Mapping[str, Exercise] = _table(
     Exercise("adaptive-rotated-ravine", 6, "project", written=True),
     Exercise("adaptive-reddi-settings", 6, "project", written=True),
     # 7. SGD from scratch on handwritten digits
-    Exercise("digits-mnist-loss", 7, "practice", "digits.check_mnist_loss", ("my_mnist_loss",)),
-    Exercise("digits-batch-accuracy", 7, "practice", "digits.check_batch_accuracy", ("my_batch_accuracy",),
+    Exercise("digits-mnist-loss", 7, "practice", "digits.check_mnist_loss", ("my_mnist_loss",), written=True),
+    Exercise("digits-batch-accuracy", 7, "practice", "digits.check_article_accuracy", ("article_accuracy",),
              written=True),
-    Exercise("digits-sgd-step", 7, "practice", "digits.check_sgd_step", ("sgd_step",)),
+    Exercise("digits-sgd-step", 7, "practice", "digits.check_accumulated_step", ("accumulated_step",)),
     Exercise("digits-hidden-layer", 7, "project", "digits.check_hidden_layer", ("simple_net", "net_history"),
              written=True, inputs={"hidden": 30, "epochs": 20, "accuracy": 0.95},
              symbols={"hidden": r"\text{hidden units}", "epochs": r"\text{epochs}",

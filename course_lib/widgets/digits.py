@@ -3,6 +3,7 @@
 - :func:`show_digits`: a row of 3s and a row of 7s from a :class:`~course_lib.data.Digits`;
 - :func:`lr_batch_results` / :func:`lr_batch_widget`: validation curves of the linear model for a grid
   of learning rates × batch sizes (the numbers come from :func:`course_lib.training.train_grid`);
+  :func:`lr_batch_table` and :func:`lr_steps_table` print what the widget shows;
 - :func:`training_animation`: the weights seen as an image, and the accuracy, epoch after epoch.
 """
 
@@ -16,8 +17,8 @@ import numpy as np
 from course_lib.training import History, train_grid
 from course_lib.widgets.frames import Control, FrameWidget, frame_widget
 
-__all__ = ["show_digits", "lr_batch_results", "lr_batch_widget", "training_animation",
-           "DEFAULT_LRS", "DEFAULT_BATCH_SIZES"]
+__all__ = ["show_digits", "lr_batch_results", "lr_batch_widget", "lr_batch_table", "lr_steps_table",
+           "training_animation", "DEFAULT_LRS", "DEFAULT_BATCH_SIZES"]
 
 DEFAULT_LRS = (0.01, 0.1, 1.0, 10.0, 100.0)
 DEFAULT_BATCH_SIZES = (16, 64, 128, 800)
@@ -51,6 +52,60 @@ def lr_batch_results(data, lrs: Sequence[float] = DEFAULT_LRS, batch_sizes: Sequ
         for lr, h in zip(lrs, train_grid(data, "SGD", lrs, epochs=epochs, batch_size=bs, seed=seed)):
             out[(lr, bs)] = h
     return out
+
+
+def _grid_axes(results) -> tuple[list[float], list[int]]:
+    if not results:
+        raise ValueError("results is empty: pass the dictionary lr_batch_results returns")
+    lrs = sorted({float(lr) for lr, _ in results})
+    sizes = sorted({int(bs) for _, bs in results})
+    missing = [(lr, bs) for lr in lrs for bs in sizes if (lr, bs) not in results]
+    if missing:
+        raise ValueError(f"results is not a full grid: no run for (lr, batch_size) in {missing[:3]}")
+    return lrs, sizes
+
+
+def _steps_per_epoch(n_train: int, batch_size: int) -> int:
+    return -(-n_train // batch_size)
+
+
+def lr_batch_table(results: dict, n_train: int, *, what: str = "valid_loss", digits: int = 4) -> str:
+    """The grid of :func:`lr_batch_results` as text: one row per batch size (with its steps per epoch),
+    one column per learning rate, each cell the last epoch's ``what`` (``"valid_loss"`` or
+    ``"valid_accuracy"``)."""
+    if what not in ("valid_loss", "valid_accuracy"):
+        raise ValueError(f"Invalid what: {what!r} (expected 'valid_loss' or 'valid_accuracy')")
+    if isinstance(n_train, bool) or not isinstance(n_train, int) or n_train < 1:
+        raise ValueError(f"Invalid n_train: {n_train!r} (expected a positive int)")
+    lrs, sizes = _grid_axes(results)
+    width = digits + 3
+    lines = [f"{'batch':>5s} {'steps/epoch':>11s} | " + " ".join(f"{f'lr {lr:g}':>{width}s}" for lr in lrs)]
+    for bs in sizes:
+        cells = " ".join(f"{getattr(results[(lr, bs)], what)[-1]:{width}.{digits}f}" for lr in lrs)
+        lines.append(f"{bs:5d} {_steps_per_epoch(n_train, bs):11d} | {cells}")
+    return "\n".join(lines)
+
+
+def lr_steps_table(results: dict, n_train: int, *, max_lr: float = 1.0) -> str:
+    """The runs of :func:`lr_batch_results` with a learning rate up to ``max_lr``, sorted by the learning
+    rate times the number of steps taken (steps per epoch × epochs), with their last validation loss."""
+    if isinstance(n_train, bool) or not isinstance(n_train, int) or n_train < 1:
+        raise ValueError(f"Invalid n_train: {n_train!r} (expected a positive int)")
+    lrs, sizes = _grid_axes(results)
+    rows = []
+    for lr in lrs:
+        if lr > max_lr:
+            continue
+        for bs in sizes:
+            h = results[(lr, bs)]
+            steps = _steps_per_epoch(n_train, bs) * len(h)
+            rows.append((lr * steps, lr, bs, steps, h.valid_loss[-1]))
+    if not rows:
+        raise ValueError(f"no run has a learning rate <= max_lr={max_lr}")
+    lines = [f"{'lr x steps':>10s} {'lr':>6s} {'batch':>5s} {'steps':>6s} {'final loss':>10s}"]
+    for product, lr, bs, steps, loss in sorted(rows):
+        lines.append(f"{product:10g} {lr:6g} {bs:5d} {steps:6d} {loss:10.4f}")
+    return "\n".join(lines)
 
 
 def lr_batch_widget(data=None, lrs: Sequence[float] = DEFAULT_LRS, batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
