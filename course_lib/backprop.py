@@ -400,7 +400,8 @@ class DepthRun:
 
     activation: str
     grad_norms: tuple[float, ...]  #: Frobenius norm of dL/dW^l
-    mean_slope: tuple[float, ...]  #: mean of f'(z^l) over the batch and the units (hidden layers only)
+    rms_slope: tuple[float, ...]  #: root mean square of f'(z^l) over the batch and the units (hidden layers only)
+    gain: float  #: the initialisation's gain, nn.init.calculate_gain(activation)
 
 
 def depth_gradients(activation: str, depth: int = 10, width: int = 64, batch: int = 64, seed: int = 0,
@@ -411,7 +412,9 @@ def depth_gradients(activation: str, depth: int = 10, width: int = 64, batch: in
     last layer linear), a batch of ``batch`` standard-normal inputs and targets from
     ``torch.Generator().manual_seed(seed)``, the loss :math:`rac{1}{2B}\sum \lVert a^D - y
 Vert^2`;
-    gradients by :func:`layers_backward`.
+    gradients by :func:`layers_backward`. Going one layer back multiplies the error by
+    :math:`W^{l\top}` (about ``gain`` times its size, with Glorot's scaling) and by :math:`f'(z^l)`, so each
+    layer changes the gradient by a factor of about ``gain * rms_slope[l]``.
     """
     if activation not in ("sigmoid", "tanh", "relu"):
         raise ValueError(f"Invalid activation: {activation!r} (expected 'sigmoid', 'tanh' or 'relu')")
@@ -427,4 +430,4 @@ Vert^2`;
     grads_W, _ = layers_backward(weights, zs, acts, (acts[-1] - y) / batch, names)
     slope = ACTIVATIONS[activation][1]
     return DepthRun(activation, tuple(g.norm().item() for g in grads_W),
-                    tuple(slope(z).mean().item() for z in zs[:-1]))
+                    tuple(slope(z).pow(2).mean().sqrt().item() for z in zs[:-1]), nn.init.calculate_gain(activation))

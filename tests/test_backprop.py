@@ -321,7 +321,7 @@ def test_depth_gradients_equal_autograd_and_show_the_sigmoid_vanishing():
             a = torch.sigmoid(a)
     (((a - y) ** 2).sum() / (2 * 8)).backward()
     assert run.grad_norms == pytest.approx([p.grad.norm().item() for p in params], rel=1e-12)
-    assert len(run.mean_slope) == 5 and all(0 < s <= 0.25 for s in run.mean_slope)
+    assert len(run.rms_slope) == 5 and all(0 < s <= 0.25 for s in run.rms_slope) and run.gain == 1.0
     assert run.grad_norms[0] < run.grad_norms[-1] / 100
     relu = bp.depth_gradients("relu", depth=6, width=16, batch=8, seed=2)
     assert relu.grad_norms[0] > relu.grad_norms[-1] / 10

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import torch
 
 from course_lib import backprop as bp
 from course_lib.checks import backprop as cb
@@ -109,71 +111,85 @@ def test_db1_slips(answer, words, capsys):
     assert_no_value_leaked(out, G["b1"])
 
 
-# --- the gradient checker ---------------------------------------------------------------------------
+# --- the residual layer's backward pass ------------------------------------------------------------
 
 
-def central(f, params, eps=1e-6):
-    out = []
-    for k in range(len(params)):
-        plus, minus = list(params), list(params)
-        plus[k] += eps
-        minus[k] -= eps
-        out.append((f(plus) - f(minus)) / (2 * eps))
-    return out
+def residual_torch(W, b, a_prev, grad_out):
+    """The independent reference: torch autograd on the layer, returned as torch tensors."""
+    W, b, a_prev = (t.clone().requires_grad_() for t in (W, b, a_prev))
+    out = a_prev + torch.tanh(a_prev @ W.T + b)
+    return torch.autograd.grad(out, (a_prev, W, b), grad_out)
 
 
-def forward_diff(f, params, eps=1e-6):
-    out = []
-    for k in range(len(params)):
-        plus = list(params)
-        plus[k] += eps
-        out.append((f(plus) - f(params)) / eps)
-    return out
+def residual_numpy(W, b, a_prev, grad_out):
+    """The chain rule by hand, in NumPy: the same answer in another type."""
+    W, b, a_prev, grad_out = (np.asarray(t) for t in (W, b, a_prev, grad_out))
+    delta = grad_out * (1 - np.tanh(a_prev @ W.T + b) ** 2)
+    return grad_out + delta @ W, delta.T @ a_prev, delta.sum(0)
 
 
-def wrong_divisor(f, params, eps=1e-6):
-    return [2 * g for g in central(f, params, eps)]
+def residual_lists(W, b, a_prev, grad_out):
+    return [x.tolist() for x in residual_numpy(W, b, a_prev, grad_out)]
 
 
-def in_place(f, params, eps=1e-6):
-    out = []
-    for k in range(len(params)):
-        params[k] += eps
-        up = f(params)
-        params[k] -= 2 * eps
-        down = f(params)
-        out.append((up - down) / (2 * eps))
-    return out  # forgets to restore params[k]
+def _slip(kind):
+    def fn(W, b, a_prev, grad_out):
+        W, b, a_prev, grad_out = (np.asarray(t) for t in (W, b, a_prev, grad_out))
+        z = a_prev @ W.T + b
+        slope = 1 - np.tanh(z) ** 2
+        if kind == "at_output":
+            slope = 1 - (a_prev + np.tanh(z)) ** 2
+        if kind == "from_z":
+            slope = 1 - z**2
+        delta = grad_out if kind == "no_slope" else grad_out * slope
+        ga = {"no_skip": delta @ W, "only_skip": grad_out, "W_T": grad_out + delta @ W.T}.get(kind)
+        ga = grad_out + delta @ W if ga is None else ga
+        gW = a_prev.T @ delta if kind == "gW_T" else delta.T @ a_prev
+        gb = {"b_mean": delta.mean(0), "b_unsummed": delta}.get(kind, delta.sum(0))
+        if kind == "sign":
+            ga = -ga
+        return ga, gW, gb
+    return fn
 
 
-def too_short(f, params, eps=1e-6):
-    return central(f, params, eps)[:-1]
+def test_residual_right_in_torch_numpy_and_lists(capsys):
+    for answer in (residual_torch, residual_numpy, residual_lists):
+        ok, out = run(cb.check_residual_backward, answer, capsys)
+        assert ok and out.startswith("✓"), out
 
 
-def crashes(f, params, eps=1e-6):
-    raise RuntimeError("oops")
-
-
-def test_gradient_checker_right(capsys):
-    ok, out = run(cb.check_gradient_checker, central, capsys)
-    assert ok and out.startswith("✓"), out
-
-
-@pytest.mark.parametrize("checker, words", [
-    (forward_diff, "central differences"),
-    (wrong_divisor, "2 eps apart"),
-    (in_place, "changed the params"),
-    (too_short, "one partial derivative per parameter"),
-    (crashes, "raised RuntimeError"),
+@pytest.mark.parametrize("kind, words", [
+    ("no_skip", "misses the skip path"),
+    ("only_skip", "keeps only the skip path"),
+    ("no_slope", "needs tanh's slope"),
+    ("at_output", "not to the layer's output"),
+    ("from_z", "not 1 - z^2"),
+    ("W_T", "wrong way round"),
+    ("gW_T", "grad_W is transposed"),
+    ("b_mean", "you averaged them"),
+    ("b_unsummed", "one entry per neuron"),
+    ("sign", "wrong sign"),
 ])
-def test_gradient_checker_slips(checker, words, capsys):
-    ok, out = run(cb.check_gradient_checker, checker, capsys)
+def test_residual_slips(kind, words, capsys):
+    ok, out = run(cb.check_residual_backward, _slip(kind), capsys)
     assert not ok and words in out, out
+    ref = residual_numpy(**cb.residual_case(*cb.RESIDUAL_CASES[0]))
+    for array in ref:  # the hints never print the right numbers
+        for v in np.ravel(array)[:3]:
+            assert f"{v:.4f}" not in out
 
 
-def test_gradient_checker_not_callable(capsys):
-    ok, out = run(cb.check_gradient_checker, 3.0, capsys)
-    assert not ok and "should be a function" in out
+@pytest.mark.parametrize("answer, words", [
+    (3.0, "should be a function"),
+    (lambda W, b, a, g: 1234.5, "three arrays"),
+    (lambda W, b, a, g: (a, W), "three arrays"),
+    (lambda W, b, a, g: 1 / 0, "raised ZeroDivisionError on W of shape (3, 3), a batch of 4"),
+    (lambda W, b, a, g: (a, W, "b"), "text"),
+    (lambda W, b, a, g: (a[:, :2], W, b), "shape of a_prev"),
+])
+def test_residual_bad_answers(answer, words, capsys):
+    ok, out = run(cb.check_residual_backward, answer, capsys)
+    assert not ok and words in out, out
 
 
 # --- stubs ------------------------------------------------------------------------------------------

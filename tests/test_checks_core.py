@@ -200,7 +200,7 @@ def test_number_checks_accept_python_numpy_and_torch_answers_of_the_same_value(l
 
 
 def test_function_checks_accept_numpy_torch_and_list_returns(capsys):
-    from course_lib.checks.ema import check_debias, check_my_ema
+    from course_lib.checks.ema import check_corrected_weights, check_debias
     from course_lib.checks.gd import check_mse_gradient
 
     def grad_numpy(theta, X, y):
@@ -210,16 +210,13 @@ def test_function_checks_accept_numpy_torch_and_list_returns(capsys):
     assert check_mse_gradient(lambda t, X, y: torch.as_tensor(grad_numpy(t, X, y)))
     assert check_mse_gradient(lambda t, X, y: list(grad_numpy(t, X, y)))
 
-    def ema_list(values, beta):
-        out = [values[0]]
-        for v in values[1:]:
-            out.append(beta * out[-1] + (1 - beta) * v)
-        return out
+    def weights_list(beta, t):
+        return [(1 - beta) * beta**k / (1 - beta**t) for k in range(t)]
 
-    assert check_my_ema(ema_list)
-    assert check_my_ema(lambda v, b: np.array(ema_list(v, b)))
-    assert check_my_ema(lambda v, b: torch.tensor(ema_list(v, b), requires_grad=True))
-    assert check_my_ema(lambda v, b: [torch.tensor(s) for s in ema_list(v, b)])
+    assert check_corrected_weights(weights_list)
+    assert check_corrected_weights(lambda b, t: np.array(weights_list(b, t)))
+    assert check_corrected_weights(lambda b, t: torch.tensor(weights_list(b, t), requires_grad=True))
+    assert check_corrected_weights(lambda b, t: [torch.tensor(w) for w in weights_list(b, t)])
     assert check_debias(lambda s, b: torch.as_tensor(s) / (1 - b ** torch.arange(1.0, len(s) + 1, dtype=torch.float64)))
 
 

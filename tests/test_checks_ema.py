@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-from course_lib.checks.ema import check_debias, check_lag, check_my_ema, check_ninety_percent
+from course_lib.checks.ema import WEIGHT_CASES, check_corrected_weights, check_debias, check_lag, check_ninety_percent
+from course_lib.ema import ema
 
 
 def run(check, answer, capsys):
@@ -13,45 +15,57 @@ def run(check, answer, capsys):
     return ok, capsys.readouterr().out
 
 
-# --- check_my_ema ------------------------------------------------------------------------------
+# --- check_corrected_weights -------------------------------------------------------------------
 
 
-def right_ema(values, beta):
-    out = [values[0]]
-    for y in values[1:]:
-        out.append(beta * out[-1] + (1 - beta) * y)
-    return out
+def right_weights(beta, t):
+    """Independent of the check's formula: the bias-corrected EMA of each unit vector e_j, read off at step t."""
+    return np.array([ema(np.eye(t)[t - 1 - k], beta, start="zero", bias_correction=True)[-1] for k in range(t)])
 
 
-def test_my_ema_right(capsys):
-    ok, out = run(check_my_ema, right_ema, capsys)
-    assert ok and out.startswith("✓")
+def test_corrected_weights_right_in_numpy_torch_and_lists(capsys):
+    for answer in (right_weights, lambda b, t: torch.tensor(right_weights(b, t)),
+                   lambda b, t: list(right_weights(b, t)), lambda b, t: [torch.tensor(w) for w in right_weights(b, t)]):
+        ok, out = run(check_corrected_weights, answer, capsys)
+        assert ok and out.startswith("✓"), out
+
+
+def test_corrected_weights_sum_to_one_and_rebuild_the_corrected_ema():
+    y = np.array([10.0, 10.5, 11.0, 11.2, 11.3])
+    for beta, t in WEIGHT_CASES:
+        w = right_weights(beta, t)
+        assert w.sum() == pytest.approx(1.0, rel=1e-12)
+    w = right_weights(0.9, 5)
+    assert w @ y[::-1] == pytest.approx(ema(y, 0.9, start="zero", bias_correction=True)[-1], rel=1e-12)
+
+
+def _raw(beta, t):
+    return (1 - beta) * beta ** np.arange(t)
+
+
+def _first_start(beta, t):
+    w = _raw(beta, t)
+    w[-1] = beta ** (t - 1)
+    return w
 
 
 @pytest.mark.parametrize("slip, words", [
-    (lambda v, b: right_ema(v, 1 - b), "swapped"),
-    (lambda v, b: _zero_start(v, b), "S_0 = 0"),
-    (lambda v, b: [v[0]] + [b * v[i - 1] + (1 - b) * v[i] for i in range(1, len(v))], "previous AVERAGE"),
-    (lambda v, b: right_ema(v, b)[:-1], "one average per value"),
-    (lambda v, b: [v[0]] + right_ema(v, b)[:-1], "shifted by one"),
-    (lambda v, b: 1 / 0, "ZeroDivisionError"),
+    (lambda b, t: right_weights(b, t)[::-1], "oldest first"),
+    (_raw, "zero-started EMA's own weights"),
+    (_first_start, "S_1 = Y_1 start"),
+    (lambda b, t: np.full(t, 1 / t), "arithmetic mean"),
+    (lambda b, t: _raw(b, t) / (1 - b ** (t + 1)), "correction's exponent"),
+    (lambda b, t: b * _raw(b, t) / (1 - b**t), "exponent of beta"),
+    (lambda b, t: _raw(b, t) / b**t, "not by beta^t"),
+    (lambda b, t: right_weights(b, t)[:-1], "one weight per value"),
+    (lambda b, t: 2 * right_weights(b, t), "sum to 2.0000, not 1"),
+    (lambda b, t: 1 / 0, "raised ZeroDivisionError on beta = 0.9, t = 5"),
 ])
-def test_my_ema_slips(slip, words, capsys):
-    ok, out = run(check_my_ema, slip, capsys)
-    assert not ok and out.startswith("✗") and words in out
-
-
-def _zero_start(values, beta):
-    s, out = 0.0, []
-    for y in values:
-        s = beta * s + (1 - beta) * y
-        out.append(s)
-    return out
-
-
-def test_my_ema_does_not_print_the_answer(capsys):
-    ok, out = run(check_my_ema, lambda v, b: [0.0] * len(v), capsys)
-    assert not ok and "first difference at day 1" in out
+def test_corrected_weights_slips(slip, words, capsys):
+    ok, out = run(check_corrected_weights, slip, capsys)
+    assert not ok and out.startswith("✗") and words in out, out
+    for v in right_weights(0.9, 5):
+        assert f"{v:.4f}" not in out
 
 
 # --- check_ninety_percent ----------------------------------------------------------------------

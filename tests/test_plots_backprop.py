@@ -22,6 +22,7 @@ def test_gradient_check_errors_draws_one_bar_per_parameter_and_kind():
     assert np.allclose(heights, list(central) + list(one_sided))
     assert ax.get_yscale() == "log" and [t.get_text() for t in ax.get_xticklabels()] == list(bp.PARAM_NAMES)
     assert ax.get_ylim()[1] == pytest.approx(3e-6)
+    fig.canvas.draw()  # every label renders (mathtext included)
     plt.close(fig)
 
 
@@ -32,6 +33,8 @@ def test_errors_against_eps_draws_both_lines():
     (c, o) = ax.get_lines()
     assert np.allclose(c.get_xdata(), eps) and np.allclose(c.get_ydata(), eps**2) and np.allclose(o.get_ydata(), eps)
     assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert list(ax.get_xticks()) == pytest.approx([1e-12, 1e-9, 1e-6, 1e-3])  # every third decade: legible
+    fig.canvas.draw()
     plt.close(fig)
 
 
@@ -43,6 +46,7 @@ def test_gradient_norms_one_line_per_activation():
     assert [line.get_label() for line in lines] == ["sigmoid", "relu"]
     assert np.allclose(lines[0].get_ydata(), runs["sigmoid"]) and list(lines[0].get_xdata()) == [1, 2, 3, 4]
     assert "4-layer" in ax.get_title()
+    fig.canvas.draw()
     plt.close(fig)
 
 

@@ -1,8 +1,9 @@
 """Checks for the exercises of the chapter on backpropagation (``book/03_backpropagation.ipynb``).
 
-Each check compares a student's answer with :mod:`course_lib.backprop` on the chapter's 2-2-2
-network and names the typical slip (a factor of 2, a sign, one output path instead of two, one
-neuron's share of a shared bias) without printing the right value.
+The first three compare a student's answer with :mod:`course_lib.backprop` on the chapter's 2-2-2
+network and name the typical slip (a factor of 2, a sign, one output path instead of two, one
+neuron's share of a shared bias) without printing the right value; the residual layer's check
+compares a student's backward pass with torch autograd and names the missing path or factor.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from course_lib import backprop as bp
-from course_lib.checks.core import ExerciseNotDone, as_number, exercise_check, ratio_hint, report
+import numpy as np
+import torch
 
-__all__ = ["check_dw6", "check_dw2", "check_db1", "check_gradient_checker"]
+from course_lib import backprop as bp
+from course_lib.checks.core import ExerciseNotDone, as_array, as_number, exercise_check, ratio_hint, report
+
+__all__ = ["check_dw6", "check_dw2", "check_db1", "check_residual_backward", "residual_case", "RESIDUAL_CASES"]
 
 
 def _parts() -> dict[str, float]:
@@ -102,68 +106,110 @@ def check_db1(answer):
     return report([hint], "")
 
 
-def _cubic(p):
-    return p[0] ** 3 + p[1] ** 2 * p[0]
+def residual_case(seed: int, n: int, batch: int) -> dict:
+    """The inputs the residual-layer check tries (plain float64 tensors, from a seeded generator)."""
+    g = torch.Generator().manual_seed(seed)
+    return {
+        "W": torch.randn(n, n, generator=g, dtype=torch.float64) * 0.8,
+        "b": torch.randn(n, generator=g, dtype=torch.float64) * 0.5,
+        "a_prev": torch.randn(batch, n, generator=g, dtype=torch.float64),
+        "grad_out": torch.randn(batch, n, generator=g, dtype=torch.float64),
+    }
 
 
-def _seed_loss(p):
-    """The 2-2-2 network's loss as a function of its 12 parameters (weights, then biases).
-
-    Defined here, not inside the check: a grader sends the check's arguments to the student's kernel,
-    and a function can travel only as the name of a module-level function of course_lib."""
-    return bp.loss(bp.forward(p[:8], p[8:]))
+#: (seed, n, batch) of each case: a non-symmetric W, several samples (and one sample, where sums are easy to miss)
+RESIDUAL_CASES = ((11, 3, 4), (12, 4, 1))
 
 
-@exercise_check("bp-grad-check")
-def check_gradient_checker(checker: Callable):
-    r"""Exercise: ``checker(f, params, eps)`` returns the central differences of ``f``, one per parameter.
+def _residual_reference(case: dict) -> dict[str, torch.Tensor]:
+    """torch autograd's gradients of sum(grad_out * a) for a = a_prev + tanh(a_prev W^T + b), and the usual slips."""
+    W, b, a_prev, grad_out = (case[k].clone().requires_grad_(k != "grad_out") for k in ("W", "b", "a_prev", "grad_out"))
+    out = a_prev + torch.tanh(a_prev @ W.T + b)
+    ga, gW, gb = torch.autograd.grad(out, (a_prev, W, b), grad_out)
+    with torch.no_grad():
+        z = a_prev @ W.T + b
+        delta = grad_out * (1 - torch.tanh(z) ** 2)
+        no_slope = grad_out
+        at_output = grad_out * (1 - out**2)
+        return {
+            "a": ga, "W": gW, "b": gb,
+            "a:no_skip": delta @ W, "a:only_skip": grad_out, "a:no_slope": grad_out + no_slope @ W,
+            "a:slope_at_output": grad_out + at_output @ W, "a:W_not_transposed": grad_out + delta @ W.T,
+            "a:slope_from_z": grad_out + grad_out * (1 - z**2) @ W,
+            "W:transposed": a_prev.T @ delta, "W:no_slope": no_slope.T @ a_prev,
+            "W:slope_at_output": at_output.T @ a_prev, "W:mean": delta.T @ a_prev / len(a_prev),
+            "b:no_slope": no_slope.sum(0), "b:slope_at_output": at_output.sum(0), "b:mean": delta.mean(0),
+        }
 
-    :math:`(f(\theta + \epsilon e_k) - f(\theta - \epsilon e_k)) / 2\epsilon`, with ``params`` left unchanged.
 
-    Tried on :math:`f(p) = p_0^3 + p_1^2 p_0` at (1, 2) (central differences are exact there to
-    about 1e-10; forward differences are off by about 1e-6) and on the chapter network's loss.
-    """
-    if not callable(checker):
-        return report([f"grad_check should be a function, got {type(checker).__name__}"], "")
-    problems = []
-    params = [1.0, 2.0]
-    before = list(params)
-    try:
-        got = [as_number(v, "each entry of grad_check's result") for v in checker(_cubic, params, 1e-5)]
-    except ExerciseNotDone:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the student's code: report what went wrong, do not crash the check
-        return report([f"your `grad_check` raised {type(exc).__name__} on (f = p0³ + p1² p0, params = [1.0, 2.0], "
-                       f"eps = 1e-5): {exc}"], "")
-    if params != before:
-        problems.append("grad_check changed the params list it was given: nudge a copy, or put each value back")
-    exact = [3 * 1.0**2 + 2.0**2, 2 * 2.0 * 1.0]
-    if len(got) != len(exact):
-        problems.append(f"grad_check should return one partial derivative per parameter ({len(exact)} here), "
-                        f"got {len(got)}")
-        return report(problems, "")
-    for k, (a, e) in enumerate(zip(got, exact)):
-        if _close(a, e, 1e-7):
-            continue
-        if _close(a, e, 1e-4):
-            problems.append(f"the derivative for parameter {k} is only roughly right: use central differences, "
-                            "(f(p + eps) - f(p - eps)) / (2 eps), whose error shrinks like eps**2")
+_RESIDUAL_HINTS = {
+    "a:no_skip": "grad_a_prev misses the skip path: a = a_prev + tanh(...) uses a_prev twice, so dL/da_prev adds "
+                 "the gradient arriving directly through the identity to the one coming back through the layer",
+    "a:only_skip": "grad_a_prev keeps only the skip path: a_prev also reaches a through W and tanh, and that "
+                   "path adds to the identity's",
+    "a:no_slope": "the gradient through the layer needs tanh's slope, tanh'(z) = 1 - tanh(z)^2, before W",
+    "a:slope_at_output": "tanh's slope belongs to tanh(z), not to the layer's output a = a_prev + tanh(z)",
+    "a:slope_from_z": "tanh'(z) is 1 - tanh(z)^2, not 1 - z^2",
+    "a:W_not_transposed": "grad_a_prev has W the wrong way round: check which index of W[j, k] runs over the "
+                          "neurons and which over the inputs, in the forward pass and on the way back",
+    "W:transposed": "grad_W is transposed: entry [j, k] pairs neuron j's delta with input k, like W[j, k]",
+    "W:no_slope": "grad_W needs the layer's delta, which includes tanh'(z), not grad_out itself",
+    "W:slope_at_output": "tanh's slope belongs to tanh(z), not to the layer's output a = a_prev + tanh(z)",
+    "W:mean": "grad_W adds the samples' contributions (the loss is a sum over them); you divided by the batch size",
+    "b:no_slope": "grad_b needs the layer's delta, which includes tanh'(z), not grad_out itself",
+    "b:slope_at_output": "tanh's slope belongs to tanh(z), not to the layer's output a = a_prev + tanh(z)",
+    "b:mean": "grad_b adds the samples' deltas (the loss is a sum over them); you averaged them",
+}
+
+
+def _residual_part(part: str, got: np.ndarray, ref: dict) -> str | None:
+    """The hint for one returned gradient (``part`` is "a", "W" or "b"), or None when it is right."""
+    label = {"a": "grad_a_prev", "W": "grad_W", "b": "grad_b"}[part]
+    want = ref[part].numpy()
+    if got.shape != want.shape:
+        if got.size == want.size and part != "W":
+            got = got.reshape(want.shape)
+        elif part == "b" and got.ndim == 2 and got.shape[1:] == want.shape:
+            return "grad_b should have one entry per neuron: add the samples' deltas (sum over the batch)"
         else:
-            hint = ratio_hint(f"derivative for parameter {k}", a, e, rtol=1e-4)
-            if "factor of 2 (too large)" in hint:
-                hint += ": the two points are 2 eps apart"
-            problems.append(hint)
-        break
-    if not problems:
-        seed = list(bp.SEED["w"]) + list(bp.SEED["b"])
+            return f"{label} should have the shape of {'a_prev' if part == 'a' else part} {want.shape}, got {got.shape}"
+    if np.allclose(got, want, rtol=1e-6, atol=1e-9):
+        return None
+    for key, hint in _RESIDUAL_HINTS.items():
+        if key.startswith(part + ":") and np.allclose(got, ref[key].numpy(), rtol=1e-6, atol=1e-9):
+            return hint
+    if np.allclose(got, -want, rtol=1e-6, atol=1e-9):
+        return f"{label} has the wrong sign"
+    return f"{label} is not right yet: derive it path by path, then compare with autograd or finite differences"
+
+
+@exercise_check("bp-residual")
+def check_residual_backward(residual_backward: Callable):
+    r"""Exercise: the backward pass of a residual layer :math:`a = a_{prev} + \tanh(a_{prev} W^\top + b)`.
+
+    ``residual_backward(W, b, a_prev, grad_out)`` must return ``(grad_a_prev, grad_W, grad_b)``, the
+    gradients of a loss :math:`\mathcal L` given :math:`\partial\mathcal L/\partial a` = ``grad_out``
+    (one row per sample). Compared with torch autograd on :data:`RESIDUAL_CASES`.
+    """
+    if not callable(residual_backward):
+        return report([f"residual_backward should be a function, got a {type(residual_backward).__name__}"], "")
+    for seed, n, batch in RESIDUAL_CASES:
+        case = residual_case(seed, n, batch)
+        where = f"W of shape ({n}, {n}), a batch of {batch}"
         try:
-            net = [as_number(v, "each entry of grad_check's result") for v in checker(_seed_loss, seed, 1e-6)]
-        except Exception as exc:  # noqa: BLE001
-            return report([f"your `grad_check` raised {type(exc).__name__} on the 2-2-2 network's loss "
-                           f"(12 parameters, eps = 1e-6): {exc}"], "")
-        ref = bp.gradients()
-        for name, a in zip(bp.PARAM_NAMES, net):
-            if not math.isclose(a, ref[name], rel_tol=1e-5, abs_tol=1e-9):
-                problems.append(f"on the 2-2-2 network your checker disagrees with the chain rule for {name}")
-                break
-    return report(problems, "grad_check agrees with the exact gradients (to about 1e-10 on the test function)")
+            out = residual_backward(*(case[k].clone() for k in ("W", "b", "a_prev", "grad_out")))
+        except ExerciseNotDone:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the student's code: say what went wrong and on what
+            return report([f"your `residual_backward` raised {type(exc).__name__} on {where}: {exc}"], "")
+        if not isinstance(out, (tuple, list)) or len(out) != 3:
+            return report([f"residual_backward should return three arrays (grad_a_prev, grad_W, grad_b), got "
+                           f"{type(out).__name__ if not isinstance(out, (tuple, list)) else f'{len(out)} items'}"],
+                          "")
+        got = [as_array(x, name) for x, name in zip(out, ("grad_a_prev", "grad_W", "grad_b"))]
+        ref = _residual_reference(case)
+        problems = [_residual_part(part, g, ref) for part, g in zip("aWb", got)]
+        if any(problems):
+            return report(problems, "")
+    return report([], "your residual layer's gradients agree with autograd: the skip adds the identity's "
+                      "path to the layer's")

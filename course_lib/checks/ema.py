@@ -14,7 +14,7 @@ from course_lib.checks.core import as_number, call_answer, exercise_check, ratio
 from course_lib.checks.registry import exercise
 from course_lib.ema import ema
 
-__all__ = ["check_my_ema", "check_ninety_percent", "check_debias", "check_lag"]
+__all__ = ["check_corrected_weights", "check_ninety_percent", "check_debias", "check_lag", "WEIGHT_CASES"]
 
 _PROBE = np.array([2.0, -1.0, 4.0, 0.5, 3.0, 3.0, -2.0, 1.5])
 
@@ -30,34 +30,57 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
 
 
-@exercise_check("ema-my-ema")
-def check_my_ema(my_ema):
-    r"""``my_ema(values, beta)`` must return :math:`S_1 = Y_1`, :math:`S_t = \beta S_{t-1} + (1-\beta)Y_t`."""
-    problems = []
-    for beta in (0.5, 0.8):
-        got, err = _call(my_ema, list(_PROBE), beta, name="my_ema", on=f"a list of {len(_PROBE)} values, beta = {beta}")
+def _near(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal to float32's precision (a student may build the weights as a float32 tensor)."""
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-9))
+
+
+#: the (beta, t) the weighted-mean check tries
+WEIGHT_CASES = ((0.9, 5), (0.5, 8), (0.98, 3), (0.3, 1))
+
+
+@exercise_check("ema-weighted-mean")
+def check_corrected_weights(corrected_weights):
+    r"""``corrected_weights(beta, t)`` must return :math:`\hat w_k = (1-\beta)\beta^k / (1-\beta^t)`, ``k = 0..t-1``.
+
+    The weights that the bias-corrected, zero-started EMA :math:`\hat S_t` gives :math:`Y_t, Y_{t-1}, \dots, Y_1`
+    (newest first); they sum to 1.
+    """
+    for beta, t in WEIGHT_CASES:
+        got, err = _call(corrected_weights, beta, t, name="corrected_weights", on=f"beta = {beta}, t = {t}")
         if err:
             return report([err], "")
-        want = ema(_PROBE, beta)
-        if _same(got, want):
+        k = np.arange(t)
+        raw = (1 - beta) * beta**k
+        want = raw / (1 - beta**t)
+        if _near(got, want):
             continue
-        if got.shape != want.shape:
-            problems.append(f"for {len(_PROBE)} values it returned {got.size}: return one average per value")
-        elif _same(got, ema(_PROBE, 1 - beta)):
-            problems.append("β and 1 − β are swapped: β multiplies the previous average, 1 − β the new value")
-        elif _same(got, ema(_PROBE, beta, start="zero")):
-            problems.append("your average starts from S_0 = 0; this exercise starts with S_1 = Y_1")
-        elif _same(got, ema(_PROBE, beta, start="zero", bias_correction=True)):
-            problems.append("that is the bias-corrected zero start; this exercise starts with S_1 = Y_1")
-        elif _same(got[1:], want[:-1]) or _same(got[:-1], want[1:]):
-            problems.append("your averages are shifted by one day: S_t must include Y_t")
-        elif _same(got[1:], beta * _PROBE[:-1] + (1 - beta) * _PROBE[1:]):
-            problems.append("each S_t mixes Y_{t-1} and Y_t: the recursion uses the previous AVERAGE S_{t-1}")
+        first_start = raw.copy()
+        first_start[-1] = beta ** (t - 1)  # S_1 = Y_1: the oldest value keeps the leftover weight
+        if got.size != t:
+            hint = f"for t = {t} it returned {got.size} weights: one weight per value Y_1 .. Y_t"
+        elif t > 1 and _near(got, want[::-1]):
+            hint = "your weights are oldest first: w_0 belongs to the newest value Y_t"
+        elif _near(got, raw):
+            hint = ("those are the zero-started EMA's own weights, which sum to less than 1; the correction "
+                    "changes every one of them")
+        elif t > 1 and _near(got, first_start):
+            hint = "those are the weights of the S_1 = Y_1 start, not of the bias-corrected zero start"
+        elif _near(got, np.full(t, 1 / t)):
+            hint = "equal weights make the arithmetic mean; an EMA weighs recent values more"
+        elif _near(got, raw / (1 - beta ** (t + 1))) or (t > 1 and _near(got, raw / (1 - beta ** (t - 1)))):
+            hint = "off by one in the correction's exponent: S_t is the t-th average"
+        elif _near(got, beta * raw / (1 - beta**t)) or _near(got, raw / beta / (1 - beta**t)):
+            hint = "off by one in the exponent of beta: the newest value, k = 0, has beta^0"
+        elif _near(got, raw / beta**t):
+            hint = "divide by the total weight the values got, not by beta^t"
         else:
-            problems.append(f"with β = {beta} your averages differ from the recursion (first difference at "
-                            f"day {int(np.argmax(~np.isclose(got, want))) + 1})")
-        break
-    return report(problems, "your EMA follows the recursion, starting at S_1 = Y_1")
+            total = float(np.sum(got))
+            hint = (f"your weights sum to {total:.4f}, not 1" if not math.isclose(total, 1.0, rel_tol=1e-6)
+                    else f"your weights sum to 1 but are not the corrected EMA's (try beta = {beta}, t = {t})")
+        return report([hint], "")
+    return report([], "right: after the correction the weights sum to 1 at every step, so the EMA is a true "
+                      "weighted mean")
 
 
 @exercise_check("ema-ninety-percent")

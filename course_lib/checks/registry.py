@@ -100,9 +100,10 @@ EXERCISES: Mapping[str, Exercise] = _table(
     Exercise("bp-dw6", 3, "check", "backprop.check_dw6", ("dw6",), written=True),
     Exercise("bp-dw2", 3, "practice", "backprop.check_dw2", ("dw2",), written=True),
     Exercise("bp-db1", 3, "practice", "backprop.check_db1", ("db1",)),
-    Exercise("bp-grad-check", 3, "project", "backprop.check_gradient_checker", ("grad_check",), written=True),
+    Exercise("bp-residual", 3, "project", "backprop.check_residual_backward", ("residual_backward",), written=True),
     # 4. Exponential moving averages
-    Exercise("ema-my-ema", 4, "practice", "ema.check_my_ema", ("my_ema",)),
+    Exercise("ema-weighted-mean", 4, "practice", "ema.check_corrected_weights", ("corrected_weights",),
+             written=True, inputs={"beta": 0.9, "t": 5}, symbols={"beta": r"\beta", "t": "t"}),
     Exercise("ema-ninety-percent", 4, "check", "ema.check_ninety_percent", ("n90",),
              inputs={"beta": 0.9, "share": 0.9}, symbols={"beta": r"\beta", "share": r"\text{share}"}),
     Exercise("ema-debias", 4, "practice", "ema.check_debias", ("debias",), written=True),

@@ -35,6 +35,12 @@ def _check_same_length(**series) -> None:
         raise ValueError(f"expected series of the same length, got {sizes}")
 
 
+def _decades(values: Sequence[float], step: int = 3) -> list[float]:
+    """Every ``step``-th power of ten inside the range of ``values`` (positive): few, legible ticks."""
+    logs = np.log10([v for v in values if v > 0])
+    return [10.0**k for k in range(int(np.ceil(logs.min())), int(np.floor(logs.max())) + 1, step)]
+
+
 def gradient_check_errors(names: Sequence[str], central: Sequence[float], one_sided: Sequence[float], ax=None,
                           *, eps_label: str = r"$\epsilon = 10^{-6}$"):
     """Two bars per parameter: the relative error of the central and of the one-sided difference (log scale)."""
@@ -62,6 +68,8 @@ def errors_against_eps(eps: Sequence[float], central: Sequence[float], one_sided
     ax.loglog(eps, one_sided, label="one-sided")
     plain_log(ax.xaxis)
     plain_log(ax.yaxis)
+    ax.set_xticks(_decades(eps))
+    ax.set_yticks(_decades(list(central) + list(one_sided)))
     ax.set_xlabel(r"$\epsilon$")
     ax.set_ylabel("relative error")
     ax.set_title(f"{name} against $\\epsilon$")
@@ -80,7 +88,7 @@ def gradient_norms(norms: Mapping[str, Sequence[float]], ax=None):
     ax.set_xticks(np.arange(1, depth + 1))
     plain_log(ax.yaxis)
     ax.set_xlabel("layer $l$ (1 = next to the input)")
-    ax.set_ylabel(r"$\lVert \partial \mathcal{L} / \partial W^l \rVert$")
+    ax.set_ylabel(r"$\|\partial \mathcal{L} / \partial W^l\|$")
     ax.set_title(f"Gradient norms of a {depth}-layer network at initialisation")
     ax.legend(fontsize="small")
     return ax

@@ -141,7 +141,7 @@ def draw_step(fig, step: int, steps: int = STEPS, lr: float = bp.SEED["lr"]) -> 
     ax_loss.plot(range(step + 1), losses[: step + 1], color="crimson", linewidth=1.8, marker="o", markevery=[step],
                  markersize=4)
     ax_loss.set_xlabel("update", fontsize=8)
-    ax_loss.set_ylabel("loss L", fontsize=8)
+    ax_loss.set_ylabel(r"loss $\mathcal{L}$", fontsize=8)
     ax_loss.tick_params(labelsize=7)
     ax_loss.set_title(f"loss so far (red; grey: to come): L = {losses[step]:.6f}", fontsize=8)
 
@@ -204,7 +204,7 @@ def draw_training(fig, lr: float, iterations: int) -> None:
     ax1.set_ylim(1e-9, 1.0)
     ax1.set_xlim(0, max(iterations, 1))
     ax1.set_xlabel("update")
-    ax1.set_ylabel("loss $L$ (log scale)")
+    ax1.set_ylabel(r"loss $\mathcal{L}$ (log scale)")
     ax1.set_title(f"lr = {lr:g}: L = {d['loss']:.2e} after {iterations} updates", fontsize="medium")
     targets = bp.SEED["target"]
     x = np.arange(2)
@@ -270,7 +270,7 @@ def training_animation(lr: float = bp.SEED["lr"], frames: int = 20, last: int = 
     ax1.set_xlim(1, last + 1)
     ax1.set_ylim(losses.min() / 2, 1.0)
     ax1.set_xlabel("update + 1 (log scale)")
-    ax1.set_ylabel("loss $L$ (log scale)")
+    ax1.set_ylabel(r"loss $\mathcal{L}$ (log scale)")
     ax1.legend(loc="lower left", fontsize="small")
     title = ax1.set_title("", fontsize="medium")
     bars = ax2.bar([0, 1], records[0]["out"], width=0.55, color=["#5dade2", "#2471a3"], label="output")
