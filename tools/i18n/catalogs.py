@@ -50,15 +50,17 @@ def jupyter_book() -> str:
     return str(Path(sys.executable).with_name("jupyter-book"))
 
 
-def extract(out: Path = BUILD) -> Path:
-    """Run the gettext builder; returns the folder of ``.pot`` files (``<out>/_build/gettext``)."""
+def extract(out: Path = BUILD, source: Path = ROOT, base: Path | None = None) -> Path:
+    """Run the gettext builder on the book in ``source`` (configuration: ``base``, default its
+    ``_config.yml``); returns the folder of ``.pot`` files (``<out>/_build/gettext``)."""
     out.mkdir(parents=True, exist_ok=True)
     config = out / "_config.yml"
-    config.write_text(yaml.safe_dump(book_config(), sort_keys=False, allow_unicode=True), encoding="utf-8")
-    cmd = [jupyter_book(), "build", str(ROOT), "--config", str(config), "--path-output", str(out),
+    settings = book_config(base=base or source / "_config.yml")
+    config.write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    cmd = [jupyter_book(), "build", str(source), "--config", str(config), "--path-output", str(out),
            "--builder", "custom", "--custom-builder", "gettext", "-W", "-n", "--keep-going"]
     print("+", " ".join(cmd), flush=True)
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    subprocess.run(cmd, cwd=source, check=True)
     return out / "_build" / "gettext"
 
 

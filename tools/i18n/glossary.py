@@ -46,6 +46,15 @@ def _split(cell: str) -> list[str]:
     return [p.strip() for p in cell.split(",") if p.strip()]
 
 
+def _slashed(term: str) -> list[str]:
+    """``first / second moment`` -> ``["first moment", "second moment"]``."""
+    if "/" not in term:
+        return [term]
+    parts = [p.strip() for p in term.split("/")]
+    noun = parts[-1].split()[-1]
+    return [p if p.endswith(noun) else f"{p} {noun}" for p in parts]
+
+
 @functools.lru_cache(maxsize=1)
 def terms() -> tuple[Term, ...]:
     """The glossary's terms, longest first."""
@@ -56,7 +65,8 @@ def terms() -> tuple[Term, ...]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) < 2 or cells[0] in ("Term", "") or set(cells[0]) <= set("-: "):
             continue
-        english, chinese = _split(cells[0]), _split(cells[1])
+        english = [e for part in _split(cells[0]) for e in _slashed(part)]
+        chinese = [c.strip() for part in cells[1].split(",") for c in part.split("/") if c.strip()]
         if not chinese:
             continue
         if len(english) == len(chinese):
@@ -82,7 +92,7 @@ def term_problems(msgid: str, msgstr: str) -> list[str]:
         if not term.pattern.search(english):
             continue
         english = term.pattern.sub(" ", english)  # "bias correction" is not also "bias"
-        if any(c in chinese for c in term.chinese):
+        if any(c.replace(" ", "") in chinese.replace(" ", "") for c in term.chinese):  # 平滑L1损失 = 平滑 L1 损失
             continue
         if term.may_stay_english and term.pattern.search(chinese):
             continue
