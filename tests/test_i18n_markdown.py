@@ -132,7 +132,8 @@ def _notebook() -> nbformat.NotebookNode:
         md("# A chapter\n\nIts first paragraph, with $\\beta$ and `code`."),
         code("print('hello')", outputs=[nbformat.v4.new_output(
             "display_data", data={"text/markdown": "$\\kappa = 20$ (`kappa`): an output, not a message"})]),
-        md("## A section\n\nA list:\n\n- first **item**\n- second item\n\n$$\na = b\n$$\n\n| A | B |\n|---|---|\n| one | two |"),
+        md("## A section\n\nA list:\n\n- first **item**\n- second item\n\n$$\na = b\n$$\n\n"
+           "| A | B |\n|---|---|\n| one | two |"),
         md("### Exercise: A small exercise\n\nDo $1 + 1$ and store it in `answer`.",
            metadata={"tags": ["exercise"], "exercise": {"label": "mini-ex"}}),
         md("The solution explains it.", metadata={"tags": ["solution"]}),

@@ -84,8 +84,9 @@ def test_exercises_read_as_exercises_in_chinese(path):
 
 
 def test_an_untranslated_exercise_title_still_gets_the_chinese_heading():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
-        "### Exercise: How far behind?\n\nFind the lag.", metadata={"tags": ["exercise"], "exercise": {"label": "ema-lag"}})])
+    statement = nbformat.v4.new_markdown_cell("### Exercise: How far behind?\n\nFind the lag.", metadata={
+        "tags": ["exercise"], "exercise": {"label": "ema-lag"}})
+    nb = nbformat.v4.new_notebook(cells=[statement])
     zh, report = translate_notebook(nb, {"Find the lag.": "求出滞后。"})
     assert zh.cells[0].source == f"### {HEADING}How far behind?\n\n求出滞后。"
     assert report.missing == ["How far behind?"]
