@@ -17,14 +17,15 @@ export ATEN_CPU_CAPABILITY := avx2
 export ONEDNN_MAX_CPU_ISA := AVX2
 endif
 
-.PHONY: help env book test lint unit nbval build-check notebooks lab student student-site release-check fork release bench grade clean
+.PHONY: help env book test lint unit nbval build-check notebooks lab student student-site translations release-check fork release bench grade clean
 
 help:
-	@echo "make book       build the website into _build/html (creates .venv and installs on first use)"
+	@echo "make book       build the website into _build/html and its Chinese edition into _build/html/zh (creates .venv and installs on first use)"
 	@echo "make test       lint, unit tests, strict nbval over every notebook, a book build"
 	@echo "make notebooks  re-execute every notebook in place (the only way outputs change)"
 	@echo "make lab        open the notebooks in JupyterLab (make lab EDITION=student: the student edition)"
-	@echo "make student    write the student edition to _build/student"
+	@echo "make student    write the student edition to _build/student (the Chinese one to _build/student/zh)"
+	@echo "make translations  after an English change: update the catalogs in locales/zh_CN and the Chinese notebooks"
 	@echo "make student-site  build the website without solutions into _build/student-site/_build/html"
 	@echo "make fork REPO=https://github.com/you/descent   point install lines, _config.yml, CITATION.cff at a fork"
 	@echo "make release    check that every copy names this repository and release, then tag v<version>"
@@ -40,6 +41,7 @@ env: $(STAMP)
 
 book: env
 	$(PY) tools/build_book.py
+	$(PY) -m tools.i18n site
 
 lint: env
 	$(VENV)/bin/ruff check course_lib tests tools bench book
@@ -72,6 +74,11 @@ endif
 
 student: env
 	$(PY) tools/student.py
+	$(PY) -m tools.i18n student
+
+# The Chinese edition's catalogs (one per document) and Chinese notebooks, after the English changed.
+translations: env
+	$(PY) -m tools.i18n update
 
 student-site: env
 	$(PY) tools/student.py --site
