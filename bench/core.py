@@ -14,7 +14,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SECTIONS = ("notebooks", "nbval", "book", "widgets", "optim", "runner", "grading")
+SECTIONS = ("notebooks", "nbval", "book", "pages", "widgets", "optim", "runner", "grading")
 NOTEBOOK_SECTIONS = ("notebooks", "nbval", "book")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 SUMMARY = re.compile(r"passed|failed|error|succeeded|finished|warning|timed out", re.I)

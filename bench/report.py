@@ -53,6 +53,11 @@ def render(report: dict[str, Any]) -> str:
                 out.append(f"({r.get('on') or r.get('method')})")
                 out.extend("  | " + line[:160] for line in r.get("tail", []))
             out.append("")
+    if "pages" in s:
+        from bench.page_sizes import render as render_pages
+
+        out.append(render_pages(s["pages"]))
+        out.append("")
     if "widgets" in s:
         r = s["widgets"]
         out.append(f"## widgets: update (set, median of {r['updates_per_widget']}) vs redraw (render, median of "
@@ -107,6 +112,10 @@ def goals(sections: dict[str, Any], quick: bool) -> list[dict[str, Any]]:
     nb = sections.get("notebooks", {})
     if nb.get("notebooks"):
         out.append({"goal": "every notebook's kernel peak RSS < 1 GiB", "met": nb["all_under_1gib"]})
+    p = sections.get("pages", {})
+    if p.get("pages"):
+        out.append({"goal": "every page of the website <= 10 MiB (the build's budget)",
+                    "met": all(r["within_budget"] for r in p["pages"])})
     w = sections.get("widgets", {})
     if w.get("widgets"):
         out.append({"goal": "every widget update >= 3x faster than a redraw and < 100 ms", "met": w["all_meet_goal"]})

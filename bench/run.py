@@ -14,6 +14,8 @@ and helpers, ``report`` the table):
   notebooks in a temporary folder, in ``_toc.yml`` order (the repository is not touched); the peak
   RSS of each notebook's kernel process tree, sampled every 50 ms with psutil (goal: < 1 GiB each).
 - ``nbval``: the Makefile's ``nbval`` command (strict nbval) on those copies.
+- ``pages``: every page of the website of the last ``make book`` (``_build/html``): bytes on disk (the
+  build's 10 MiB budget), gzip-compressed and its own share (``bench/page_sizes.py``).
 - ``book``: ``jupyter-book build -W -n --keep-going`` (the flags of ``tools/build_book.py``) on a
   copy of the book in the temporary folder, without the npm step of ``tools/build_book.py``.
 - ``widgets``: every public ``course_lib.widgets.<module>`` function whose name ends with ``_widget``
@@ -66,6 +68,7 @@ from bench.book_runs import Workspace, section_book, section_nbval, section_note
 from bench.core import NOTEBOOK_SECTIONS, SECTIONS, log, machine, short  # noqa: E402
 from bench.grade_speed import section_grading  # noqa: E402
 from bench.optim_speed import section_optim  # noqa: E402
+from bench.page_sizes import section_pages  # noqa: E402
 from bench.report import goals, render_safe  # noqa: E402
 from bench.runner_speed import section_runner  # noqa: E402
 from bench.widget_speed import section_widgets  # noqa: E402
@@ -122,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         ws = Workspace([p.resolve() for p in opts.notebooks] if opts.notebooks else None, opts.quick)
     opts.ran_notebooks = "notebooks" in opts.sections
     runners = {"notebooks": section_notebooks, "nbval": section_nbval, "book": section_book,
-               "widgets": section_widgets, "optim": section_optim, "runner": section_runner,
-               "grading": section_grading}
+               "pages": lambda ws, opts: section_pages(), "widgets": section_widgets,
+               "optim": section_optim, "runner": section_runner, "grading": section_grading}
     try:
         for name in opts.sections:
             t0 = time.perf_counter()
