@@ -41,7 +41,6 @@ env: $(STAMP)
 
 book: env
 	$(PY) tools/build_book.py
-	$(PY) -m tools.i18n site
 
 lint: env
 	$(VENV)/bin/ruff check course_lib tests tools bench book

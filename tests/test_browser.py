@@ -4,7 +4,8 @@ Every page at 1280 px: it loads, typesets, asks nothing of the outside world, ha
 serious accessibility violation (axe-core, installed from npm at build time and injected into the
 page), and no code cell or display equation wider than its column. Every page on a 390 px phone:
 no output sticks out of the screen. Screenshots of each chapter (desktop, phone, dark) are saved
-in ``_build/screenshots`` for a person to look at.
+in ``_build/screenshots`` for a person to look at. Both editions, English and Chinese (``zh/``), pass
+every test; the Chinese screenshots are named ``…-zh``.
 
 Needs the site built (`make book`; `make test` builds it first) and Debian's chromium;
 reported as skipped, with the reason, where either is missing.
@@ -25,8 +26,15 @@ from tools.toc import toc_entries
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-PAGES = [f"{entry}.html" for entry in toc_entries(ROOT)]
-EVERY_PAGE = PAGES + ["search.html", "genindex.html"]
+#: both editions: the English site and, when it is built, the Chinese one in zh/ (tools/i18n), page for page
+EDITIONS = [""] + (["zh/"] if (HTML / "zh" / "book" / "intro.html").exists() else [])
+PAGES = [f"{edition}{entry}.html" for edition in EDITIONS for entry in toc_entries(ROOT)]
+EVERY_PAGE = PAGES + [f"{edition}{name}" for edition in EDITIONS for name in ("search.html", "genindex.html")]
+
+
+def _chapter(path: str) -> bool:
+    """A chapter's page (``book/0…``), in either edition."""
+    return path.removeprefix("zh/").startswith("book/0")
 AXE = axe_script()
 
 reason = chromium_missing() or (None if (HTML / "book" / "intro.html").exists() else
@@ -103,8 +111,10 @@ _STICK_OUT = """() => {
 
 def _shoot(page, path: str, suffix: str = "") -> None:
     """Screenshot a chapter with its first widget or animation in view (the top of the page if it has none)."""
-    if not path.startswith("book/0"):
+    if not _chapter(path):
         return
+    if path.startswith("zh/"):
+        suffix = f"-zh{suffix}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     target = page.locator(".widget-vbox, .descent-anim").first
     if target.count():
@@ -196,7 +206,7 @@ def test_search_finds_momentum(site):
         page.close()
 
 
-ANIMATED = [p for p in PAGES if p.startswith("book/0") and "descent-anim" in
+ANIMATED = [p for p in PAGES if _chapter(p) and "descent-anim" in
             ((HTML / p).read_text(encoding="utf-8") if (HTML / p).exists() else "")]
 
 
@@ -220,7 +230,7 @@ def test_animations_play_without_a_kernel(site, path):
         page.close()
 
 
-WIDGET_PAGES = [p for p in PAGES if p.startswith("book/0") and (HTML / p).exists()
+WIDGET_PAGES = [p for p in PAGES if _chapter(p) and (HTML / p).exists()
                 and frame_widgets((HTML / p).read_text(encoding="utf-8"))]
 
 _SHOWN_ALT = """(box) => {

@@ -5,7 +5,9 @@
 Runs ``jupyter-book build . -W -n --keep-going`` (execution is off: the book shows
 the outputs committed in the notebooks). MathJax, the widget manager and the
 theme's icons are served from the site itself when npm can install them (see
-tools/vendor_assets.py); otherwise the pages use the public CDNs.
+tools/vendor_assets.py); otherwise the pages use the public CDNs. Then the Chinese
+edition is built into _build/html/zh from the same sources and the catalogs in
+locales/ (tools/i18n/site.py); every page links to its twin in the other language.
 """
 
 from __future__ import annotations
@@ -27,29 +29,43 @@ from tools.vendor_assets import STATIC, fontawesome_subset, vendor, widget_fonts
 HTML = ROOT / "_build" / "html"
 
 
-def build_config() -> Path:
-    """_config.yml, plus the local-asset settings when they could be installed."""
+def build_config(languages: bool = False) -> Path:
+    """_config.yml, plus the local-asset settings when they could be installed, plus (``languages``) the
+    link from every page to its Chinese twin (tools/i18n/site.py)."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     local = vendor()
     if local is None:
         print("npm is missing or failed: the website will load MathJax and the widget manager from public CDNs")
-        return ROOT / "_config.yml"
-    config.setdefault("sphinx", {}).setdefault("config", {}).update(local)
+        if not languages:
+            return ROOT / "_config.yml"
+    else:
+        config.setdefault("sphinx", {}).setdefault("config", {}).update(local)
     for name, path in config["sphinx"].get("local_extensions", {}).items():  # relative to the config's folder
         config["sphinx"]["local_extensions"][name] = str((ROOT / path).resolve())
-    out = ROOT / "_build" / "vendor" / "_config.yml"
-    out.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    if languages:
+        from tools.i18n.site import english_config
+
+        config = english_config(config)
+    out = ROOT / "_build" / "vendor" / ("_config.languages.yml" if languages else "_config.yml")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return out
 
 
+def local_assets(config: Path) -> bool:
+    """Whether a configuration from :func:`build_config` serves the scripts from the site itself."""
+    settings = (yaml.safe_load(config.read_text(encoding="utf-8")).get("sphinx") or {}).get("config") or {}
+    return "nb_ipywidgets_js" in settings
+
+
 def main() -> int:
-    config = build_config()
+    config = build_config(languages=True)
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(ROOT), "--config", str(config), "-W", "-n", "--keep-going"]
     print("+", " ".join(cmd), flush=True)
     code = subprocess.call(cmd, cwd=ROOT)
     if code == 0:
-        postprocess(HTML, local=config != ROOT / "_config.yml")
+        postprocess(HTML, local=local_assets(config))
         heavy = weights(HTML)
         page, weight = next(iter(heavy.items()))
         print(f"heaviest page: {page}, {weight / 2**20:.2f} MiB (budget {BUDGET / 2**20:.0f} MiB; "
@@ -58,6 +74,9 @@ def main() -> int:
         if too_heavy:
             print("pages over the budget:", "; ".join(too_heavy))
             return 1
+        from tools.i18n.site import build as build_chinese
+
+        code = build_chinese(config)
     return code
 
 

@@ -82,10 +82,10 @@ def zh_config(base: Path | None = None) -> dict:
 
 def build(base: Path | None = None) -> int:
     """Build the Chinese website and put it in ``_build/html/zh``; returns the build's exit status."""
-    from tools.build_book import build_config
+    from tools.build_book import build_config, local_assets
 
-    base = base or build_config()
-    local = base != ROOT / "_config.yml"
+    base = base or build_config(languages=True)
+    local = local_assets(base)
     BUILD.mkdir(parents=True, exist_ok=True)
     config = BUILD / "_config.yml"
     config.write_text(yaml.safe_dump(zh_config(base), sort_keys=False, allow_unicode=True), encoding="utf-8")
