@@ -141,9 +141,12 @@ def _texts(fig) -> list:
     return texts
 
 
-def figure_png(fig, dpi: float = 72, colors: int = 256, *, min_pt: float | None = None) -> bytes:
+def figure_png(fig, dpi: float = 72, colors: int = 256, *, min_pt: float | None = None,
+               transparent: bool = False) -> bytes:
     """The figure drawn at ``dpi`` as a small, deterministic PNG: palette-quantised to ``colors`` colours
-    (0 keeps full colour), no metadata. ``min_pt``: every text raised to at least that size first."""
+    (0 keeps full colour), no metadata. ``min_pt``: every text raised to at least that size first.
+    ``transparent``: keep the alpha channel (a palette with transparency), for a figure whose patches were
+    made transparent, to be laid over another image."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
@@ -154,8 +157,8 @@ def figure_png(fig, dpi: float = 72, colors: int = 256, *, min_pt: float | None 
     fig.set_dpi(dpi)
     fig.canvas.draw()
     rgba = np.asarray(fig.canvas.buffer_rgba())
-    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
-    if colors:
+    image = Image.fromarray(np.ascontiguousarray(rgba if transparent else rgba[..., :3]))
+    if colors:  # FASTOCTREE is Pillow's quantizer that keeps an alpha channel
         image = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     buf = io.BytesIO()
     image.save(buf, format="png", compress_level=9)

@@ -19,6 +19,11 @@ numbers: the frame's alt text, what a screen reader reads ("gradient descent on 
 learning rate 0.9: the iterates overshoot and converge"). Without it the alt text
 only names the control values.
 
+When the choices are independent items over one picture (optimizers racing on one surface), a
+:class:`LayeredWidget` composes instead of multiplying: one background per value of the shared
+controls, and over it one transparent :class:`Layer` per item, each with its own controls and an
+on/off switch, stacked in one CSS grid cell (``layered_widget``).
+
 Frames are drawn at ``scale`` (2) times the pixels they are shown with, so they stay
 sharp on high-DPI screens: a figure of ``figsize`` inches is shown ``dpi`` CSS pixels
 per inch wide (and never wider than its column), every text raised to at least
@@ -40,7 +45,8 @@ import numpy as np
 
 from course_lib.plots import MIN_TEXT_PX, figure_png
 
-__all__ = ["Control", "FrameWidget", "frame_widget", "figure_png", "frame_img"]
+__all__ = ["Control", "FrameWidget", "frame_widget", "figure_png", "frame_img", "Layer", "LayeredWidget",
+           "layered_widget", "composite"]
 
 
 @dataclass(frozen=True)
@@ -292,3 +298,333 @@ class FrameWidget(widgets.VBox):
 def frame_widget(draw: Callable[..., Any], controls: Sequence[Control], **kwargs) -> FrameWidget:
     """Build a :class:`FrameWidget` (see the module docstring)."""
     return FrameWidget(draw, controls, **kwargs)
+
+
+# --- layers: choices that add up ------------------------------------------------------------------------------
+#
+# A FrameWidget stores one frame per combination of its controls, so every control multiplies the frames. A
+# LayeredWidget draws one opaque background per combination of its shared controls and, over it, one
+# transparent layer per item (an optimizer, a curve), each with its own controls and an on/off switch: the
+# layers are stacked in one CSS grid cell, so the frames add up over the layers instead of multiplying.
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One transparent layer of a :class:`LayeredWidget`, drawn over the background, with controls of its own.
+
+    ``draw(fig, **shared, **own)`` draws on an empty figure the size of the background (the mechanism makes the
+    figure's and the axes' backgrounds transparent); ``describe(**shared, **own)`` says in words what the layer
+    shows (its alt text); ``compute(**shared, **own)`` (optional) returns the numbers it shows. ``label`` names
+    the layer beside its on/off switch; ``on``: shown at first.
+    """
+
+    name: str
+    draw: Callable[..., Any]
+    controls: Sequence[Control] = ()
+    describe: Callable[..., str] | None = None
+    compute: Callable[..., Any] | None = None
+    label: str | None = None
+    on: bool = True
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"Invalid layer name: {self.name!r} (a layer's name must be a Python identifier)")
+        if not callable(self.draw):
+            raise ValueError(f"Invalid draw for layer {self.name!r}: {self.draw!r} (expected a function)")
+        if any(not isinstance(c, Control) for c in self.controls):
+            raise ValueError(f"Invalid controls for layer {self.name!r}: expected Control objects")
+
+    @property
+    def switch(self) -> Control:
+        """The layer's on/off control, named ``<name>_on``."""
+        return Control(f"{self.name}_on", [False, True], kind="toggle", labels=["off", "on"],
+                       description=self.label or self.name, default=bool(self.on))
+
+
+def _named(controls: Sequence[Control], values: dict[str, Any]) -> str:
+    return ", ".join(f"{c.description if c.description is not None else c.name} "
+                     f"{c.label_list()[c.index_of(values[c.name])]}" for c in controls)
+
+
+class LayeredWidget(widgets.VBox):
+    """Shared controls and one row of controls per layer, above a background with the layers laid over it.
+
+    Every image was rendered ahead of time: one background per combination of the shared ``controls`` and, for
+    each layer, one transparent image per combination of the shared controls and its own. On the website (no
+    kernel) ``jslink`` ties each control to its stacks, and each layer's switch to a stack that shows the layer
+    or nothing; the background and the layers sit in one cell of a CSS grid, so they are drawn on top of each
+    other. A screen reader reads the background's alt text, then each visible layer's.
+
+        w = layered_widget(draw_background, [Control("surface", ["ravine", "saddle"])],
+                           [Layer("adam", draw_adam, [Control("adam_lr", [0.01, 0.1])], describe=...)])
+        w.set(surface="saddle", adam_lr=0.1, adam_on=True)
+        w.frames, w.alts     # the PNG images shown (background first) and their alt texts
+        w.frame              # those images composited into one PNG, as the reader sees them
+    """
+
+    def __init__(self, draw: Callable[..., Any], controls: Sequence[Control], layers: Sequence[Layer], *,
+                 describe: Callable[..., str] | None = None, title: str = "", figsize=(6.4, 4.0), dpi: float = 72,
+                 scale: int = 2, colors: int = 64, layer_colors: int = 16):
+        controls, layers = list(controls), list(layers)
+        if not layers:
+            raise ValueError("layers must name at least one Layer")
+        if any(not isinstance(layer, Layer) for layer in layers):
+            raise ValueError("layers must be Layer objects")
+        if len({layer.name for layer in layers}) != len(layers):
+            raise ValueError(f"layers must have distinct names, got {[layer.name for layer in layers]}")
+        if not isinstance(scale, int) or scale < 1:
+            raise ValueError(f"Invalid scale: {scale!r} (expected an int >= 1: pixels per displayed pixel)")
+        if not isinstance(dpi, (int, float)) or dpi <= 0:
+            raise ValueError(f"Invalid dpi: {dpi!r} (expected a positive number of CSS pixels per inch)")
+        if not callable(draw):
+            raise ValueError(f"Invalid draw: {draw!r} (expected a function that draws the background)")
+        self.shared = controls
+        self.layers = layers
+        self.controls = controls + [c for layer in layers for c in (layer.switch, *layer.controls)]
+        names = [c.name for c in self.controls]
+        if len(set(names)) != len(names):
+            raise ValueError(f"controls (shared, layers' own and their switches <name>_on) must have distinct "
+                             f"names, got {names}")
+        self.draw_fn, self.describe_fn = draw, describe
+        self.title, self.figsize, self.dpi, self.scale = title, tuple(figsize), dpi, scale
+        self.colors, self.layer_colors = colors, layer_colors
+        self.control_widgets = {c.name: c.make() for c in self.controls}
+        self._stacks: dict[str, list[widgets.Stack]] = {name: [] for name in names}
+
+        self._background: dict[tuple[int, ...], tuple[bytes, str]] = {}
+        for combo in itertools.product(*(range(len(c.values)) for c in controls)):
+            values = self._values(controls, combo)
+            self._background[combo] = (self._render(draw, values, transparent=False),
+                                       self._describe(describe, controls, values))
+        self._layer_frames: dict[str, dict[tuple[int, ...], tuple[bytes, str]]] = {}
+        for layer in layers:
+            own = controls + list(layer.controls)
+            frames = {}
+            for combo in itertools.product(*(range(len(c.values)) for c in own)):
+                values = self._values(own, combo)
+                frames[combo] = (self._render(layer.draw, values, transparent=True),
+                                 self._describe(layer.describe, own, values, layer.label or layer.name))
+            self._layer_frames[layer.name] = frames
+
+        width = round(self.figsize[0] * self.dpi)
+        cell = dict(grid_area="1 / 1 / 2 / 2")
+        children = [self._tree(self._background, controls, (), cell)]
+        self._switch_stacks: dict[str, widgets.Stack] = {}
+        for layer in layers:
+            inner = self._tree(self._layer_frames[layer.name], controls + list(layer.controls), (), {})
+            outer = widgets.Stack(children=[widgets.HTML(""), inner],
+                                  selected_index=self.control_widgets[layer.switch.name].index,
+                                  layout=widgets.Layout(**cell))
+            self._stacks[layer.switch.name].append(outer)
+            self._switch_stacks[layer.name] = outer
+            children.append(outer)
+        self.display = widgets.GridBox(children=children, layout=widgets.Layout(
+            grid_template_columns=f"minmax(0, {width}px)", grid_template_rows="auto", max_width="100%"))
+        self._links = []
+        for name, stacks in self._stacks.items():
+            cw = self.control_widgets[name]
+            for stack in stacks:
+                self._links.append(widgets.jslink((cw, "index"), (stack, "selected_index")))
+            cw.observe(self._on_change(name), names="index")
+        rows = [self.control_widgets[c.name] for c in controls]
+        for layer in layers:
+            rows.append(widgets.HBox([self.control_widgets[c.name] for c in (layer.switch, *layer.controls)],
+                                     layout=widgets.Layout(flex_flow="row wrap", align_items="center",
+                                                           max_width="100%")))
+        super().__init__(children=([widgets.HTML(f"<b>{title}</b>")] if title else []) + rows + [self.display])
+
+    # --- construction -----------------------------------------------------------------------------
+    @staticmethod
+    def _values(controls: Sequence[Control], combo: tuple[int, ...]) -> dict[str, Any]:
+        return {c.name: c.values[i] for c, i in zip(controls, combo)}
+
+    def _describe(self, fn, controls, values, name: str | None = None) -> str:
+        if fn is None:
+            return f"{name or self.title or 'Figure'}: {_named(controls, values)}."
+        text = fn(**values)
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"describe({_named(controls, values)}) returned {text!r}: expected a sentence saying "
+                             f"what the image shows")
+        return text
+
+    def _render(self, draw, values: dict[str, Any], *, transparent: bool) -> bytes:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
+        try:
+            if transparent:
+                fig.patch.set_alpha(0.0)
+            draw(fig, **values)
+            if transparent:
+                for ax in fig.axes:
+                    ax.patch.set_visible(False)
+            return figure_png(fig, dpi=self.dpi * self.scale, colors=self.layer_colors if transparent else self.colors,
+                              min_pt=MIN_TEXT_PX * 72 / self.dpi, transparent=transparent)
+        finally:
+            plt.close(fig)
+
+    def _tree(self, frames, controls, prefix: tuple[int, ...], layout: dict) -> widgets.Widget:
+        level = len(prefix)
+        if level == len(controls):
+            png, alt = frames[prefix]
+            return widgets.HTML(frame_img(png, alt, self.scale), layout=widgets.Layout(max_width="100%", **layout))
+        control = controls[level]
+        children = [self._tree(frames, controls, prefix + (i,), {}) for i in range(len(control.values))]
+        stack = widgets.Stack(children=children, selected_index=self.control_widgets[control.name].index,
+                              layout=widgets.Layout(**layout))
+        self._stacks[control.name].append(stack)
+        return stack
+
+    def _on_change(self, name: str):
+        def update(change):
+            for stack in self._stacks[name]:
+                stack.selected_index = change["new"]
+        return update
+
+    # --- what readers and tests use ---------------------------------------------------------------
+    def _combo(self, controls: Sequence[Control], values: dict[str, Any]) -> tuple[int, ...]:
+        combo = []
+        for c in controls:
+            i = c.index_of(values[c.name]) if c.name in values else self.control_widgets[c.name].index
+            if i is None:
+                raise ValueError(f"Invalid value for {c.name}: {values[c.name]!r} "
+                                 f"(the frames were rendered for {list(c.values)})")
+            combo.append(i)
+        return tuple(combo)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The current value of every control (shared, then each layer's switch and own controls)."""
+        return {c.name: c.values[self.control_widgets[c.name].index] for c in self.controls}
+
+    def set(self, **values) -> LayeredWidget:
+        """Move controls to these values, as a reader would (``<layer>_on=True`` switches a layer on)."""
+        for name, value in values.items():
+            control = next((c for c in self.controls if c.name == name), None)
+            if control is None:
+                raise ValueError(f"Invalid control name: {name!r} (this widget has {[c.name for c in self.controls]})")
+            i = control.index_of(value)
+            if i is None:
+                raise ValueError(f"Invalid value for {name}: {value!r} "
+                                 f"(the frames were rendered for {list(control.values)})")
+            self.control_widgets[name].index = i
+        return self
+
+    def _on_layers(self, values: dict[str, Any]) -> list[Layer]:
+        return [layer for layer in self.layers
+                if (values[layer.switch.name] if layer.switch.name in values else self.values[layer.switch.name])]
+
+    def _stored(self, values: dict[str, Any]) -> list[tuple[bytes, str]]:
+        out = [self._background[self._combo(self.shared, values)]]
+        for layer in self._on_layers(values):
+            out.append(self._layer_frames[layer.name][self._combo(self.shared + list(layer.controls), values)])
+        return out
+
+    @property
+    def shown(self) -> list[widgets.HTML]:
+        """The images currently visible, following every stack's selection: the background, then each layer
+        switched on."""
+        out = []
+        for child in self.display.children:
+            node = child
+            while isinstance(node, widgets.Stack):
+                node = node.children[node.selected_index]
+            if 'src="data:image/png' in node.value:
+                out.append(node)
+        return out
+
+    @property
+    def shown_layers(self) -> list[str]:
+        """The names of the layers switched on."""
+        return [layer.name for layer in self.layers if self._switch_stacks[layer.name].selected_index == 1]
+
+    @property
+    def frames(self) -> list[bytes]:
+        """The PNG images shown, background first."""
+        return [base64.b64decode(n.value.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0])
+                for n in self.shown]
+
+    @property
+    def alts(self) -> list[str]:
+        """The alt texts of the images shown, background first."""
+        return [html.unescape(n.value.split(' alt="', 1)[1].split('"', 1)[0]) for n in self.shown]
+
+    @property
+    def alt(self) -> str:
+        """Everything a screen reader reads of the figure: the background's alt text, then each layer's."""
+        return " ".join(self.alts)
+
+    @property
+    def frame(self) -> bytes:
+        """The images shown composited into one PNG, as the reader sees them."""
+        return composite(self.frames)
+
+    def frame_for(self, **values) -> bytes:
+        """The stored images for these values (the others as currently set), composited into one PNG."""
+        return composite([png for png, _ in self._stored(values)])
+
+    def alt_for(self, **values) -> str:
+        """The stored alt texts for these values (the others as currently set), as :attr:`alt` joins them."""
+        return " ".join(alt for _, alt in self._stored(values))
+
+    def render(self, **values) -> bytes:
+        """Draw the background and every layer switched on afresh, composited (what the stored images were
+        made with)."""
+        full = {**self.values, **values}
+        shared = {c.name: full[c.name] for c in self.shared}
+        pngs = [self._render(self.draw_fn, shared, transparent=False)]
+        for layer in self._on_layers(full):
+            own = {**shared, **{c.name: full[c.name] for c in layer.controls}}
+            pngs.append(self._render(layer.draw, own, transparent=True))
+        return composite(pngs)
+
+    @property
+    def result(self) -> dict[str, Any]:
+        """What each layer switched on computes for the current values (``None`` for a layer without
+        ``compute``)."""
+        values = self.values
+        shared = {c.name: values[c.name] for c in self.shared}
+        return {layer.name: (None if layer.compute is None else
+                             layer.compute(**shared, **{c.name: values[c.name] for c in layer.controls}))
+                for layer in self._on_layers(values)}
+
+    @property
+    def n_frames(self) -> int:
+        """Images stored: the backgrounds and every layer's."""
+        return len(self._background) + sum(len(f) for f in self._layer_frames.values())
+
+    @property
+    def nbytes(self) -> int:
+        return (sum(len(p) for p, _ in self._background.values())
+                + sum(len(p) for f in self._layer_frames.values() for p, _ in f.values()))
+
+    def __repr__(self) -> str:
+        shared = " × ".join(f"{c.name}[{len(c.values)}]" for c in self.shared)
+        per = ", ".join(layer.name + ("[" + " × ".join(f"{c.name}[{len(c.values)}]" for c in layer.controls) + "]"
+                                      if layer.controls else "") for layer in self.layers)
+        name = f"{self.title}: " if self.title else ""
+        return f"LayeredWidget({name}{shared}{'; ' if shared else ''}layers {per}, {self.n_frames} images)"
+
+
+def composite(pngs: Sequence[bytes]) -> bytes:
+    """PNG images of one size laid over each other in order (the first opaque, the others transparent), as one
+    PNG: what a reader sees of a :class:`LayeredWidget`."""
+    from PIL import Image
+
+    if not pngs:
+        raise ValueError("composite needs at least one image")
+    images = [Image.open(io.BytesIO(p)).convert("RGBA") for p in pngs]
+    if len({im.size for im in images}) != 1:
+        raise ValueError(f"composite needs images of one size, got {[im.size for im in images]}")
+    out = images[0]
+    for im in images[1:]:
+        out = Image.alpha_composite(out, im)
+    buf = io.BytesIO()
+    out.convert("RGB").save(buf, format="png", compress_level=6)
+    return buf.getvalue()
+
+
+def layered_widget(draw: Callable[..., Any], controls: Sequence[Control], layers: Sequence[Layer],
+                   **kwargs) -> LayeredWidget:
+    """Build a :class:`LayeredWidget` (see its docstring)."""
+    return LayeredWidget(draw, controls, layers, **kwargs)
