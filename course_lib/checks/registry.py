@@ -102,11 +102,11 @@ EXERCISES: Mapping[str, Exercise] = _table(
     Exercise("bp-db1", 3, "practice", "backprop.check_db1", ("db1",)),
     Exercise("bp-residual", 3, "project", "backprop.check_residual_backward", ("residual_backward",), written=True),
     # 4. Exponential moving averages
-    Exercise("ema-weighted-mean", 4, "practice", "ema.check_corrected_weights", ("corrected_weights",),
-             written=True, inputs={"beta": 0.9, "t": 5}, symbols={"beta": r"\beta", "t": "t"}),
     Exercise("ema-ninety-percent", 4, "check", "ema.check_ninety_percent", ("n90",),
              inputs={"beta": 0.9, "share": 0.9}, symbols={"beta": r"\beta", "share": r"\text{share}"}),
     Exercise("ema-debias", 4, "practice", "ema.check_debias", ("debias",), written=True),
+    Exercise("ema-weighted-mean", 4, "practice", "ema.check_corrected_weights", ("corrected_weights",),
+             written=True, inputs={"beta": 0.9, "t": 5}, symbols={"beta": r"\beta", "t": "t"}),
     Exercise("ema-lag", 4, "check", "ema.check_lag", ("lag",), written=True, inputs={"beta": 0.9}, symbols=_ETA),
     # 5. Momentum and Nesterov
     Exercise("momentum-seed-to-torch", 5, "practice", "momentum.check_seed_to_torch",
