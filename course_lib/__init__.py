@@ -4,7 +4,7 @@ One module per idea, numbers apart from pictures:
 
 - ``optim``: update rules as stateless functions, optimizer classes that wrap them
   (the twins of ``torch.optim``), and a vectorised runner for 2-D test surfaces;
-- ``losses``, ``ema``, ``surfaces``, ``backprop``, ``data``: the numerical core;
+- ``losses``, ``ema``, ``surfaces``, ``backprop``, ``autograd``, ``data``: the numerical core;
 - ``plots`` draws what those compute, ``widgets`` wires controls to ``plots``;
 - ``checks`` gives students feedback on exercises without revealing answers.
 
