@@ -7,7 +7,7 @@ In the student edition (the exercise format is described in CONTRIBUTING.md, "Ex
 
 - every run of cells tagged ``solution`` is removed; in its place comes a code cell tagged
   ``answer`` with one placeholder per name the exercise's registry entry lists in ``answers``
-  (``bce_sample = exercise_stub("bce_sample")``: a check run on it says "exercise not done yet" in one
+  (``y_star = exercise_stub("y_star")``: a check run on it says "exercise not done yet" in one
   line), or an empty code cell for an exercise without a check, and, when the exercise asks a question
   in words (``written``), a Markdown cell tagged ``answer`` for that answer;
 - exercise statements (plain Markdown), their inputs cells and the check cells are kept;

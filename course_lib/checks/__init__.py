@@ -2,7 +2,7 @@
 
 Every exercise is described once in :mod:`course_lib.checks.registry` (chapter, level, points, the
 names the student writes, its numbers). Its check, a function of the chapter's module here
-(``course_lib.checks.losses.check_bce_by_hand``, …), takes the student's answers, prints one ``✓``
+(``course_lib.checks.gd.check_newton_saddle``, …), takes the student's answers, prints one ``✓``
 line or one ``✗`` hint per problem, and returns a :class:`CheckResult`, truthy when the answer is
 right::
 
