@@ -127,6 +127,17 @@ def _solutions(nb, label: str) -> list:
             for c in body if c.cell_type == "code" and "solution" in _tags(c)]
 
 
+def notebook_order(nb, graded) -> list[str]:
+    """The graded exercises' labels in the order the notebook states them (any it lacks last)."""
+    stated = [lab for lab, _ in _blocks(nb)[1]]
+    labels = [g.label for g in graded]
+    return sorted(labels, key=lambda lab: stated.index(lab) if lab in stated else len(stated))
+
+
+#: where the loop, the memory hog and the worker killer start, as a position in the notebook's order
+FAULT_AT = {"loop": 2, "hog": 1, "killer": 1}
+
+
 def _wrong_cells(names, kinds) -> list:
     return [_code(WRONG_SOURCE.format(name=n) if kinds.get(n) == "function" else f"{n} = {WRONG_VALUE!r}")
             for n in names]
@@ -245,13 +256,14 @@ def build(out: Path, chapter: int = 4, kinds=KINDS, copies: int = 1) -> dict[str
             expected[kind][target] = ("error", "~raised RuntimeError: a bug in my answer; "
                                       + "; ".join(f"`{n}` {not_defined}" for n in g.answers))
         elif kind in ("loop", "hog", "killer"):
-            at = min(1 if kind != "loop" else 2, len(graded) - 1)
+            order = notebook_order(official, graded)
+            at = min(FAULT_AT[kind], len(order) - 1)
             src = {"loop": LOOP, "hog": HOG, "killer": KILL_WORKER}[kind]
-            notebooks[kind] = _insert_after_statement(official, labels[at], [_code(src)])
+            notebooks[kind] = _insert_after_statement(official, order[at], [_code(src)])
             expected[kind] = dict(right)
             words = {"loop": "~the notebook ran out of time", "hog": "~the notebook hit the memory limit",
                      "killer": "~the notebook's worker ended before this exercise"}[kind]
-            for lab in labels[at:]:
+            for lab in order[at:]:
                 expected[kind][lab] = ("error" if kind == "killer" else "timeout", words)
         elif kind == "notnb":
             notebooks[kind] = b"print('my homework')\n"
@@ -270,7 +282,7 @@ def build(out: Path, chapter: int = 4, kinds=KINDS, copies: int = 1) -> dict[str
                 checks = [c for c in body if "check" in _tags(c)]
                 rest = [c for c in body if "check" not in _tags(c)]
                 new_blocks.append((lab, rest[:1] + checks + rest[1:]))
-            last = labels[-1]
+            last = notebook_order(official, graded)[-1]
             new_blocks = [(lab, body[1:] if lab == last else body) for lab, body in new_blocks]
             notebooks[kind] = _join(official, head, new_blocks)
             expected[kind] = dict(right)
