@@ -30,3 +30,19 @@ def test_executing_twice_gives_identical_bytes_with_widgets_and_figures(tmp_path
     assert len(state) >= 3
     assert [c.execution_count for c in done.cells if c.cell_type == "code"] == [1, 2, 3]
     assert any("image/png" in o.get("data", {}) for o in done.cells[3].outputs)
+
+
+@pytest.mark.slow
+def test_a_figure_that_cannot_be_drawn_stops_the_notebook_from_being_written(tmp_path):
+    # A mathtext error raises in the PNG formatter: the cell itself succeeds and the kernel reports no
+    # error, but an error output would be stored under the figure.
+    nb = new_notebook(cells=[
+        new_markdown_cell("# A tiny chapter"),
+        new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title(r'$\\foo{x$')\nplt.show()"),
+    ])
+    path = tmp_path / "broken_figure.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+    with pytest.raises(run_notebooks.ErrorOutput, match=r"broken_figure.ipynb cell 1: ValueError"):
+        run_notebooks.execute(path)
+    assert path.read_bytes() == before

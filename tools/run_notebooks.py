@@ -133,6 +133,18 @@ def solution_problems(nb: nbformat.NotebookNode, name: str = "") -> list[str]:
     return problems
 
 
+class ErrorOutput(RuntimeError):
+    """A cell stored an error without failing: e.g. a figure whose rendering raised (a mathtext error)."""
+
+
+def error_outputs(nb: nbformat.NotebookNode, name: str = "") -> list[str]:
+    """Error outputs of an executed notebook. A failing display formatter (a figure that cannot be drawn)
+    leaves one behind while the cell itself succeeds, so the kernel reports no error."""
+    return [f"{name} cell {i}: {out.get('ename')}: {str(out.get('evalue', '')).strip()[:200]}"
+            for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+
+
 def execute(path: Path, timeout: int = 900) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata.kernelspec = dict(KERNELSPEC)
@@ -152,8 +164,11 @@ def execute(path: Path, timeout: int = 900) -> float:
     with kernel_environment():
         client.execute()
     elapsed = time.perf_counter() - start
+    errors = error_outputs(nb, path.name)
+    if errors:  # the notebook is not written: the repository keeps its last good outputs
+        raise ErrorOutput("\n".join(errors))
     problems = solution_problems(nb, path.name)
-    if problems:  # the notebook is not written: the repository keeps its last good outputs
+    if problems:
         raise OfficialSolutionFails("\n".join(problems))
     nb = normalise(nb, path.stem)
     nbformat.validate(nb)
@@ -172,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(path).resolve()
         try:
             seconds = execute(path)
-        except OfficialSolutionFails as err:
+        except (OfficialSolutionFails, ErrorOutput) as err:
             print(f"FAILED {path.name}: not written\n{err}", file=sys.stderr, flush=True)
             return 1
         total += seconds
