@@ -49,8 +49,12 @@ lint: env
 unit: env
 	$(PY) -m pytest -q -n 2 --dist loadscope tests
 
+# Strict nbval in a Colab-like kernel: a virtual environment with only course_lib and its declared
+# dependencies (tools/fresh_env.py), so one run proves the outputs reproduce and that no chapter needs
+# anything the package does not install.
 nbval: env
-	$(PY) -m pytest -q -n 2 --dist loadscope --nbval --nbval-current-env \
+	$(PY) tools/fresh_env.py
+	$(PY) -m pytest -q -n 2 --dist loadscope --nbval --nbval-kernel-name descent-colab \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg $(NB)
 
 # The book is built first: the browser tests in `unit` read _build/html.
