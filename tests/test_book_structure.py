@@ -36,6 +36,19 @@ def test_notebook_calls_setup_first(path):
     assert "setup(" in first_code.source, f"{path.name}: the first code cell must call course_lib.setup()"
 
 
+#: the characters of code the website's code column shows at 1280 px (book/ruff.toml formats to it);
+#: ruff's E501 lets a line made of one long token through, so the width is checked here too
+CODE_COLUMNS = 79
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_code_line_is_wider_than_the_websites_column(path):
+    nb = nbformat.read(path, as_version=4)
+    long = [f"cell {i}: {line!r}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for line in c.source.splitlines() if len(line) > CODE_COLUMNS]
+    assert long == [], f"{path.name}: lines over {CODE_COLUMNS} characters"
+
+
 # --- the checks themselves fail when the book is broken -------------------------------------------
 
 

@@ -6,8 +6,10 @@
     python tools/release.py tag                      # check, then create the git tag v<version>
 
 The one place: ``[project] version`` and ``[project.urls] Repository`` in ``pyproject.toml``.
-The copies: the install line in the first code cell of every chapter (``course_lib @ git+<repo>@v<version>``,
-so that Colab and Binder install the checks of the release the notebook belongs to), ``repository.url``
+The copies: the ``RELEASE = "<repo>@v<version>"`` line of the install cell, the first code cell of every
+chapter, whose ``%pip install -q "course_lib @ git+{RELEASE}"`` installs the checks of the release the
+notebook belongs to on Colab and Binder (IPython expands ``{RELEASE}``; the name keeps the pip line within
+the 79 columns the website shows), ``repository.url``
 in ``_config.yml`` (launch and repository buttons), and ``version`` / ``repository-code`` in
 ``CITATION.cff``.
 """
@@ -28,8 +30,13 @@ sys.path.insert(0, str(ROOT))
 
 from tools.toc import toc_notebooks  # noqa: E402
 
-INSTALL = re.compile(r'(%pip install -q ")course_lib(?P<extras>\[[^\]]*\])? @ '
-                     r'git\+(?P<url>[^"@]+?)(@(?P<ref>[^"]+))?(")')
+#: the line of the install cell that names the repository and the release
+RELEASE = re.compile(r'^RELEASE = "(?P<url>[^"@]+?)(@(?P<ref>[^"]+))?"$', re.M)
+#: the pip line that installs from it
+PIP_LINE = '%pip install -q "course_lib @ git+{RELEASE}"'
+#: an install line that names the repository itself (the cell's earlier form): ``sync`` rewrites it
+INSTALL = re.compile(r'^(?P<indent>[ \t]*)%pip install -q "course_lib(?P<extras>\[[^\]]*\])? @ '
+                     r'git\+(?P<url>[^"@{]+?)(@(?P<ref>[^"]+))?"$', re.M)
 
 
 def project(root: Path = ROOT) -> tuple[str, str]:
@@ -38,8 +45,24 @@ def project(root: Path = ROOT) -> tuple[str, str]:
     return meta["urls"]["Repository"].rstrip("/"), meta["version"]
 
 
-def install_line(repo: str, version: str, extras: str = "") -> str:
-    return f'%pip install -q "course_lib{extras} @ git+{repo}@v{version}"'
+def release_line(repo: str, version: str) -> str:
+    return f'RELEASE = "{repo}@v{version}"'
+
+
+def install_cell_source(source: str, repo: str, version: str) -> str:
+    """The install cell with its ``RELEASE`` line naming ``repo`` at ``v<version>`` (an earlier cell that
+    named the repository in the pip line itself gets the ``RELEASE`` line above its ``if``)."""
+    if RELEASE.search(source):
+        return RELEASE.sub(release_line(repo, version), source, count=1)
+    m = INSTALL.search(source)
+    if m is None:
+        return source
+    source = INSTALL.sub(lambda m: m.group("indent") + PIP_LINE, source, count=1)
+    lines = source.splitlines()
+    at = next((i for i, ln in enumerate(lines) if ln.startswith("if ") and "course_lib" in ln), None)
+    if at is None:
+        return source
+    return "\n".join(lines[:at] + [release_line(repo, version)] + lines[at:])
 
 
 def _notebooks(root: Path) -> list[Path]:
@@ -53,9 +76,10 @@ def problems(root: Path = ROOT) -> list[str]:
     for path in _notebooks(root):
         nb = nbformat.read(path, as_version=4)
         code = next((c for c in nb.cells if c.cell_type == "code"), None)
-        m = INSTALL.search(code.source) if code is not None else None
-        if m is None:
-            out.append(f"{path.name}: the first code cell has no `%pip install -q \"course_lib @ git+…\"` line")
+        m = RELEASE.search(code.source) if code is not None else None
+        if m is None or PIP_LINE not in code.source:
+            out.append(f"{path.name}: the first code cell has no `{release_line('<repo>', '<version>')}` line "
+                       f"with `{PIP_LINE}` under it")
         elif m.group("url").rstrip("/") != repo or m.group("ref") != f"v{version}":
             out.append(f"{path.name}: installs {m.group('url')}@{m.group('ref')}, not {repo}@v{version}")
     config = (root / "_config.yml").read_text(encoding="utf-8")
@@ -88,7 +112,7 @@ def sync(root: Path = ROOT) -> list[str]:
         code = next((c for c in nb.cells if c.cell_type == "code"), None)
         if code is None:
             continue
-        new = INSTALL.sub(lambda m: install_line(repo, version, m.group("extras") or ""), code.source)
+        new = install_cell_source(code.source, repo, version)
         if new != code.source:
             code.source = new
             with open(path, "w", encoding="utf-8", newline="\n") as fh:
