@@ -42,6 +42,7 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from course_lib.plots import MIN_TEXT_PX, figure_png
 
@@ -407,14 +408,16 @@ class LayeredWidget(widgets.VBox):
             self._layer_frames[layer.name] = frames
 
         width = round(self.figsize[0] * self.dpi)
-        cell = dict(grid_area="1 / 1 / 2 / 2")
-        children = [self._tree(self._background, controls, (), cell)]
+        # One Layout and one style shared by the many images and stacks: each of its own would add about 1.5 kB
+        # of saved widget state per image to the page. Everything in the grid sits in its one cell.
+        self._cell = widgets.Layout(grid_area="1 / 1 / 2 / 2", max_width="100%")
+        self._leaf, self._inner, self._style = widgets.Layout(max_width="100%"), widgets.Layout(), HTMLStyle()
+        children = [self._tree(self._background, controls, (), self._cell)]
         self._switch_stacks: dict[str, widgets.Stack] = {}
         for layer in layers:
-            inner = self._tree(self._layer_frames[layer.name], controls + list(layer.controls), (), {})
-            outer = widgets.Stack(children=[widgets.HTML(""), inner],
-                                  selected_index=self.control_widgets[layer.switch.name].index,
-                                  layout=widgets.Layout(**cell))
+            inner = self._tree(self._layer_frames[layer.name], controls + list(layer.controls), (), self._inner)
+            outer = widgets.Stack(children=[widgets.HTML("", layout=self._leaf, style=self._style), inner],
+                                  selected_index=self.control_widgets[layer.switch.name].index, layout=self._cell)
             self._stacks[layer.switch.name].append(outer)
             self._switch_stacks[layer.name] = outer
             children.append(outer)
@@ -463,15 +466,16 @@ class LayeredWidget(widgets.VBox):
         finally:
             plt.close(fig)
 
-    def _tree(self, frames, controls, prefix: tuple[int, ...], layout: dict) -> widgets.Widget:
+    def _tree(self, frames, controls, prefix: tuple[int, ...], layout: widgets.Layout) -> widgets.Widget:
         level = len(prefix)
         if level == len(controls):
             png, alt = frames[prefix]
-            return widgets.HTML(frame_img(png, alt, self.scale), layout=widgets.Layout(max_width="100%", **layout))
+            return widgets.HTML(frame_img(png, alt, self.scale), style=self._style,
+                                layout=self._cell if layout is self._cell else self._leaf)
         control = controls[level]
-        children = [self._tree(frames, controls, prefix + (i,), {}) for i in range(len(control.values))]
+        children = [self._tree(frames, controls, prefix + (i,), self._inner) for i in range(len(control.values))]
         stack = widgets.Stack(children=children, selected_index=self.control_widgets[control.name].index,
-                              layout=widgets.Layout(**layout))
+                              layout=layout)
         self._stacks[control.name].append(stack)
         return stack
 
