@@ -61,32 +61,57 @@ def test_dw6_not_a_number(capsys):
     assert not ok and "text" in out
 
 
-# --- dL/dw2 -----------------------------------------------------------------------------------------
+# --- dL/di1, the gradient with respect to an input ----------------------------------------------------
 
 
-def test_dw2_right(capsys):
-    ok, out = run(cb.check_dw2, D_H1 * I2, capsys)
-    assert ok and out.startswith("✓")
+def _input_gradient_by_autograd() -> float:
+    """dL/di1 of the 2-2-2 network by torch autograd, with the input as a leaf (independent of the check)."""
+    x = torch.tensor(bp.SEED["i"], dtype=torch.float64, requires_grad=True)
+    w = torch.tensor(W, dtype=torch.float64)
+    b1, b2 = bp.SEED["b"]
+    h = torch.sigmoid(w[:4].reshape(2, 2) @ x + b1)
+    o = torch.sigmoid(w[4:].reshape(2, 2) @ h + b2)
+    (0.5 * ((o - torch.tensor(bp.SEED["target"], dtype=torch.float64)) ** 2).sum()).backward()
+    return x.grad[0].item()
 
 
-VIA_O1 = D_O1 * W[4] * H1 * (1 - H1) * I2
-VIA_O2 = D_O2 * W[6] * H1 * (1 - H1) * I2
+DI1 = _input_gradient_by_autograd()
+S1, S2 = H1 * (1 - H1), H2 * (1 - H2)
+
+
+@pytest.mark.parametrize("answer", [DI1, np.float64(DI1), np.float32(DI1), torch.tensor(DI1),
+                                    torch.tensor([DI1], dtype=torch.float32), [DI1]])
+def test_input_grad_right_in_any_numeric_type(answer, capsys):
+    ok, out = run(cb.check_input_grad, answer, capsys)
+    assert ok and out.startswith("✓"), out
+
+
+def test_input_grad_is_the_four_paths_and_the_first_entry_of_delta_times_W():
+    paths = [D_O1 * W[4] * S1 * W[0], D_O2 * W[6] * S1 * W[0], D_O1 * W[5] * S2 * W[2], D_O2 * W[7] * S2 * W[2]]
+    assert sum(paths) == pytest.approx(DI1, rel=1e-12)
+    delta_h = torch.tensor([D_H1, D_H2], dtype=torch.float64)
+    W1 = torch.tensor(W[:4], dtype=torch.float64).reshape(2, 2)
+    assert (delta_h @ W1)[0].item() == pytest.approx(DI1, rel=1e-12)
 
 
 @pytest.mark.parametrize("answer, words", [
-    (VIA_O1, "only one output path"),
-    (VIA_O2, "only one output path"),
-    (VIA_O1 - VIA_O2, "wrong sign"),
-    (G["w1"], "i2 (not i1)"),
-    (G["w4"], "not h2"),
-    (G["w2"] / (H1 * (1 - H1)), "sigmoid's derivative at h1"),
-    (2 * G["w2"], "factor of 2"),
-    (-G["w2"], "wrong sign"),
+    (D_H1 * W[0], "BOTH hidden neurons"),
+    (D_H2 * W[2], "BOTH hidden neurons"),
+    (D_O1 * (W[4] * S1 * W[0] + W[5] * S2 * W[2]), "through o1 and through o2"),
+    (D_O2 * (W[6] * S1 * W[0] + W[7] * S2 * W[2]), "through o1 and through o2"),
+    (D_H1 * W[1] + D_H2 * W[3], "with respect to i2"),
+    (D_H1 * W[0] + D_H2 * W[1], "w2 multiplies i2"),
+    ((D_O1 * W[4] + D_O2 * W[6]) * W[0] + (D_O1 * W[5] + D_O2 * W[7]) * W[2], "sigmoids' derivatives"),
+    (G["w1"] + G["w3"], "multiplied the deltas by the input"),
+    (G["w1"], "multiplied the deltas by the input"),
+    (-DI1, "wrong sign"),
+    (2 * DI1, "factor of 2"),
+    (0.5, "not right yet"),
 ])
-def test_dw2_slips(answer, words, capsys):
-    ok, out = run(cb.check_dw2, answer, capsys)
-    assert not ok and words in out, out
-    assert_no_value_leaked(out, G["w2"])
+def test_input_grad_slips(answer, words, capsys):
+    ok, out = run(cb.check_input_grad, answer, capsys)
+    assert not ok and out.startswith("✗") and words in out, out
+    assert_no_value_leaked(out, DI1)
 
 
 # --- dL/db1 -----------------------------------------------------------------------------------------

@@ -263,17 +263,31 @@ def test_a_failing_student_function_is_named_with_the_input_it_failed_on(capsys)
     assert "raised IndexError" in out and "batch size 4" in out
 
 
+def _input_gradient() -> float:
+    """dL/di1 of chapter 3's 2-2-2 network, by torch autograd with the input as a leaf."""
+    import torch
+
+    from course_lib import backprop as bp
+
+    x = torch.tensor(bp.SEED["i"], dtype=torch.float64, requires_grad=True)
+    net = bp.make_net222(torch.float64)
+    out = net(x)
+    (0.5 * ((out - torch.tensor(bp.SEED["target"], dtype=torch.float64)) ** 2).sum()).backward()
+    return x.grad[0].item()
+
+
 @pytest.mark.parametrize("label, wrong", [
     ("gd-largest-lr", (0.45,)), ("loss-huber-smoothl1", (1.0, 1.0, 0.1)), ("ema-lag", (7.0,)),
     ("ema-ninety-percent", (30,)),
     ("momentum-seed-to-torch", (0.03, 0.8, 0.0)), ("momentum-optimal", (1.0, 0.5)),
     ("momentum-nesterov-limit", (0.3,)), ("adaptive-adam-second-step", (0.004, 0.004)),
-    ("adaptive-adagrad-decay", (500,)), ("bp-dw2", (0.01,)), ("bp-db1", (0.01,)),
+    ("adaptive-adagrad-decay", (500,)), ("bp-input-grad", (0.01,)), ("bp-db1", (0.01,)),
 ])
 def test_hints_for_wrong_numbers_never_print_the_right_number(label, wrong, capsys):
     from course_lib import backprop as bp
 
-    right = {"bp-dw2": (bp.gradients()["w2"],), "bp-db1": (bp.gradients()["b1"],)}.get(label, SCALAR_ANSWERS.get(label))
+    right = {"bp-input-grad": (_input_gradient(),), "bp-db1": (bp.gradients()["b1"],)}.get(
+        label, SCALAR_ANSWERS.get(label))
     if label == "momentum-nesterov-limit":
         from course_lib import rates
         right = (rates.max_stable_lr(4.0, 0.7, nesterov=True),)

@@ -55,7 +55,7 @@ def test_mse_gradient_right_with_torch(capsys):
     (lambda t, X, y: 4 / len(y) * X.T @ (X @ t - y), "only once"),
     (lambda t, X, y: 2 * X.T @ (X @ t - y), "MEAN"),
     (lambda t, X, y: X.T @ (X @ t - y), "summed instead of averaging"),
-    (lambda t, X, y: 2 / len(y) ** 2 * X.T @ (X @ t - y), "m times too small"),
+    (lambda t, X, y: 2 / len(y) ** 2 * X.T @ (X @ t - y), "n times too small"),
     (lambda t, X, y: 2 / len(y) * X.T @ (X @ t), "ignores y"),
     (lambda t, X, y: 2 / len(y) * (X @ t - y), "one partial derivative per parameter"),
     (lambda t, X, y: 2 / len(y) * X.T @ (X @ t - y) + 0.1, "finite differences"),

@@ -56,3 +56,15 @@ def test_frames_follow_the_slider(widget):
 def test_widget_is_small(widget):
     assert widget.n_frames == 3
     assert widget.nbytes < 3 * 60_000
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 0.9, 0.98])
+def test_the_bars_are_the_weights_of_the_last_average(beta):
+    """The right panel's bars, day 1's included, weigh the temperatures into the EMA's last value
+    (the S_1 = Y_1 start leaves day 1 beta^(n-1)), and they sum to 1."""
+    d = ema_frame_data(beta)
+    bars = d["weights"].copy()
+    bars[-1] = d["first_weight"]
+    newest_first = np.asarray(TEMPERATURES)[::-1]
+    assert bars @ newest_first == pytest.approx(plain_loop(list(TEMPERATURES), beta)[-1], rel=1e-12)
+    assert bars.sum() == pytest.approx(1.0, rel=1e-12)

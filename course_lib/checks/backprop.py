@@ -1,8 +1,8 @@
 """Checks for the exercises of the chapter on backpropagation (``book/03_backpropagation.ipynb``).
 
 The first three compare a student's answer with :mod:`course_lib.backprop` on the chapter's 2-2-2
-network and name the typical slip (a factor of 2, a sign, one output path instead of two, one
-neuron's share of a shared bias) without printing the right value; the residual layer's check
+network and name the typical slip (a factor of 2, a sign, one hidden neuron's or one output's paths
+instead of all four, one neuron's share of a shared bias) without printing the right value; the residual layer's check
 compares a student's backward pass with torch autograd and names the missing path or factor.
 """
 
@@ -17,11 +17,11 @@ import torch
 from course_lib import backprop as bp
 from course_lib.checks.core import ExerciseNotDone, as_array, as_number, exercise_check, ratio_hint, report
 
-__all__ = ["check_dw6", "check_dw2", "check_db1", "check_residual_backward", "residual_case", "RESIDUAL_CASES"]
+__all__ = ["check_dw6", "check_input_grad", "check_db1", "check_residual_backward", "residual_case", "RESIDUAL_CASES"]
 
 
 def _parts() -> dict[str, float]:
-    """The chapter network's forward values and deltas (dL/dnet of every neuron) and each path of dw2."""
+    """The chapter network's forward values and deltas (dL/dnet of every neuron)."""
     (w5, w6, w7, w8), (i1, i2), (t1, t2) = bp.SEED["w"][4:], bp.SEED["i"], bp.SEED["target"]
     f = bp.forward()
     h1, h2, o1, o2 = f["h1"], f["h2"], f["o1"], f["o2"]
@@ -30,7 +30,6 @@ def _parts() -> dict[str, float]:
     return {
         "h1": h1, "h2": h2, "o1": o1, "o2": o2, "d_o1": d_o1, "d_o2": d_o2,
         "d_h1": (d_o1 * w5 + d_o2 * w7) * h1 * (1 - h1), "d_h2": (d_o1 * w6 + d_o2 * w8) * h2 * (1 - h2),
-        "dw2_via_o1": d_o1 * w5 * h1 * (1 - h1) * i2, "dw2_via_o2": d_o2 * w7 * h1 * (1 - h1) * i2,
         "i1": i1, "i2": i2, "t1": t1,
     }
 
@@ -64,26 +63,34 @@ def check_dw6(answer):
     return report([hint], "")
 
 
-@exercise_check("bp-dw2")
-def check_dw2(answer):
-    r"""Exercise: :math:`\partial L/\partial w_2`, through both output paths."""
-    value = as_number(answer, "dw2")
+@exercise_check("bp-input-grad")
+def check_input_grad(answer):
+    r"""Exercise: :math:`\partial L/\partial i_1`, the gradient with respect to an input, along its four paths."""
+    value = as_number(answer, "di1")
     p, g = _parts(), bp.gradients()
-    expected = g["w2"]
+    w1, w2, w3, w4, w5, w6, w7, w8 = bp.SEED["w"]
+    s1, s2 = p["h1"] * (1 - p["h1"]), p["h2"] * (1 - p["h2"])
+    expected = p["d_h1"] * w1 + p["d_h2"] * w3
     if _close(value, expected):
-        return report([], "your dL/dw2 is right: both paths through h1 (via o1 and via o2) added")
-    if _close(value, p["dw2_via_o1"]) or _close(value, p["dw2_via_o2"]):
-        hint = "you followed only one output path: h1 feeds both o1 and o2, so add the two paths' products"
-    elif _close(value, p["dw2_via_o1"] - p["dw2_via_o2"]) or _close(value, p["dw2_via_o2"] - p["dw2_via_o1"]):
-        hint = "the two paths add; one of yours has the wrong sign (check o_k - t_k on each path)"
-    elif _close(value, g["w1"]):
-        hint = "w2 multiplies i2 (not i1), so the last factor of the chain is i2"
-    elif _close(value, g["w4"]) or _close(value, g["w3"]):
-        hint = "w2 feeds h1, not h2: use h1's sigmoid derivative and the weights w5, w7 out of h1"
-    elif _close(value, expected / (p["h1"] * (1 - p["h1"]))):
-        hint = "you left out the sigmoid's derivative at h1: d h1 / d net_h1 = h1 (1 - h1)"
+        return report([], "your dL/di1 is right: four paths, through both hidden neurons and on to both outputs")
+    via_o1 = p["d_o1"] * (w5 * s1 * w1 + w6 * s2 * w3)
+    via_o2 = p["d_o2"] * (w7 * s1 * w1 + w8 * s2 * w3)
+    if _close(value, p["d_h1"] * w1) or _close(value, p["d_h2"] * w3):
+        hint = "i1 feeds BOTH hidden neurons (through w1 into h1 and through w3 into h2): add both neurons' paths"
+    elif _close(value, via_o1) or _close(value, via_o2):
+        hint = "each hidden neuron feeds both outputs: add the paths through o1 and through o2 (four paths in all)"
+    elif _close(value, p["d_h1"] * w2 + p["d_h2"] * w4):
+        hint = "that is the gradient with respect to i2: the weights that multiply i1 are w1 and w3"
+    elif _close(value, p["d_h1"] * w1 + p["d_h2"] * w2):
+        hint = ("w2 multiplies i2, not i1: i1 reaches h2 through w3 (the weights out of an input, not the weights "
+                "into a neuron)")
+    elif _close(value, (p["d_o1"] * w5 + p["d_o2"] * w7) * w1 + (p["d_o1"] * w6 + p["d_o2"] * w8) * w3):
+        hint = "you left out the hidden sigmoids' derivatives, h1 (1 - h1) and h2 (1 - h2)"
+    elif _close(value, g["w1"] + g["w3"]) or _close(value, g["w1"]):
+        hint = ("you multiplied the deltas by the input i1, which gives the weights' gradients; for the input, "
+                "multiply each hidden delta by the weight that carries i1 into that neuron")
     else:
-        hint = ratio_hint("dL/dw2", value, expected)
+        hint = ratio_hint("dL/di1", value, expected)
     return report([hint], "")
 
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import numpy as np
-import torch
+import math
 
-from course_lib.checks.core import AnswerError, ExerciseNotDone, as_array, as_int, exercise_check, report
+import numpy as np
+
+from course_lib.checks.core import (
+    AnswerError,
+    ExerciseNotDone,
+    as_array,
+    as_int,
+    call_answer,
+    exercise_check,
+    report,
+)
 from course_lib.checks.registry import exercise
 from course_lib.surfaces import Ravine
-from course_lib.training import RULE_NAMES, best_steps, settle_steps
+from course_lib.training import RULE_NAMES, best_steps, settle_steps, tolerance_band
 
-__all__ = ["check_settle_steps", "check_step_lr", "check_steep_ravine", "STEEP_RAVINE"]
+__all__ = ["check_settle_steps", "check_tolerance_band", "check_steep_ravine", "STEEP_RAVINE", "BAND_CASES"]
 
 #: The set-up of the steep-ravine exercise (from the registry): the surface, the optimizers, the grid, the
 #: budget, the tolerance.
@@ -70,33 +79,72 @@ def check_settle_steps(fn):
     return report(problems, "settle steps are right: touching the tolerance is not enough, staying is")
 
 
-@exercise_check("choosing-step-lr")
-def check_step_lr(fn):
-    """``fn(lr0, epoch, step_size, gamma)``: the learning rate of ``torch.optim.lr_scheduler.StepLR`` at ``epoch``."""
-    lr0, step_size, gamma = 0.8, 4, 0.5
-    p = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.SGD([p], lr=lr0)
-    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=step_size, gamma=gamma)
-    expected = []
-    for _ in range(12):
-        expected.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    got = [float(as_array(_run(fn, "step_lr", f"(lr0 = {lr0}, epoch = {e}, step_size = {step_size}, gamma = {gamma})",
-                               lr0, e, step_size, gamma), "step_lr's result", shape=(1,))[0]) for e in range(12)]
-    problems = []
-    if not np.allclose(got, expected, rtol=1e-9):
-        if np.allclose(got, [lr0 * gamma ** ((e + 1) // step_size) for e in range(12)]):
-            problems.append("the first drop comes one epoch early: epochs are counted from 0")
-        elif np.allclose(got, [lr0 * gamma**e for e in range(12)]):
-            problems.append("your rate drops every epoch: it should stay flat for step_size epochs, then drop")
-        elif np.allclose(got, [gamma ** (e // step_size) for e in range(12)]):
-            problems.append("you return the factor only: multiply it by the initial learning rate")
-        elif np.allclose(got, [lr0 * gamma * (e // step_size) for e in range(12)]):
-            problems.append("the drops multiply: use a power of gamma, not a product with the number of drops")
-        else:
-            problems.append("your schedule differs from StepLR's at some epochs")
-    return report(problems, "the same learning rates as torch's StepLR")
+#: The curves the tolerance-band check tries: (what they test, losses, learning rates, factor).
+_HALF = tuple(10 ** (k / 2) for k in range(-4, 5))  # 0.01 ... 100, half a decade apart
+_NAN = float("nan")
+BAND_CASES = (
+    ("an even grid", (0.45, 0.2, 0.05, 0.028, 0.02, 0.025, 0.039, 0.5, _NAN), _HALF, 2.0),
+    ("a second dip beyond a cliff", (0.5, 0.03, 0.5, 0.025, 0.02, 0.2, 0.035, 0.5, 0.5), _HALF, 2.0),
+    ("a diverged run (NaN) next to the best", (0.5, 0.2, 0.039, 0.03, 0.02, _NAN, 0.03, 0.5, 0.5), _HALF, 2.0),
+    ("an uneven grid", (0.4, 0.06, 0.035, 0.03, 0.02, 0.03, 0.5), (0.001, 0.003, 0.01, 0.02, 0.05, 0.1, 1.0), 2.0),
+    ("the best at the end of the grid", (0.02, 0.03, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5), _HALF, 2.0),
+    ("a factor of 1.5", (0.45, 0.2, 0.05, 0.028, 0.02, 0.025, 0.039, 0.5, _NAN), _HALF, 1.5),
+)
+
+
+def _band_slips(losses, lrs, factor) -> dict[str, float]:
+    """What the usual slips give on one curve (the right answer is tolerance_band's)."""
+    losses, lrs = np.asarray(losses, dtype=float), np.asarray(lrs, dtype=float)
+    band = tolerance_band(losses, lrs, factor)
+    lo, hi = int(np.flatnonzero(lrs == band["lo"])[0]), int(np.flatnonzero(lrs == band["hi"])[0])
+    best = np.nanmin(losses)
+    inside = np.flatnonzero(losses <= factor * best)
+    spacing = float(np.log10(lrs[1] / lrs[0]))
+    return {"points": (hi - lo + 1) * spacing, "scattered": float(np.log10(lrs[inside].max() / lrs[inside].min())),
+            "ln": band["decades"] * np.log(10), "factor 2": tolerance_band(losses, lrs, 2.0)["decades"]}
+
+
+@exercise_check("choosing-tolerance-band")
+def check_tolerance_band(fn):
+    """``fn(losses, lrs, factor)``: the width in decades of the contiguous band of learning rates around the
+    lowest loss whose losses are at most ``factor`` times the lowest (see :func:`training.tolerance_band`)."""
+    got, expected, slips = [], [], []
+    for what, losses, lrs, factor in BAND_CASES:
+        out, err = call_answer(fn, np.array(losses), np.array(lrs), factor, name="band_decades",
+                               on=f"the curve with {what} (losses and lrs as NumPy arrays, factor {factor:g})")
+        if err:
+            return report([err], "")
+        if out.size != 1:
+            return report([f"`band_decades` should return one number (the width in decades), got {out.size} "
+                           f"on the curve with {what}"], "")
+        got.append(float(out.reshape(())))
+        expected.append(tolerance_band(losses, lrs, factor)["decades"])
+        slips.append(_band_slips(losses, lrs, factor))
+    ok = [math.isclose(g, e, rel_tol=1e-9, abs_tol=1e-12) for g, e in zip(got, expected)]
+    if all(ok):
+        return report([], "the widths are right: a contiguous band, measured from its lowest to its highest rate")
+
+    def matches(slip: str, cases) -> bool:
+        return all(math.isclose(got[i], slips[i][slip], rel_tol=1e-9, abs_tol=1e-12) for i in cases)
+
+    even = [i for i, c in enumerate(BAND_CASES) if c[2] == _HALF]
+    if matches("ln", range(len(got))):
+        hint = "give the width in decades: a logarithm in base 10"
+    elif matches("points", even):
+        hint = ("you count the rates in the band times the spacing: a band of k rates spans only k - 1 gaps; "
+                "measure from its lowest to its highest rate")
+    elif not ok[1] and matches("scattered", [1]):
+        hint = ("on the curve with a second dip, your band jumps over rates whose loss is too high: it must be "
+                "contiguous, stopping at the first rate outside on each side of the best")
+    elif not ok[2]:
+        hint = ("on the curve with a NaN next to the best, a diverged run is neither the best (np.argmin returns "
+                "the position of a NaN) nor inside the band")
+    elif all(ok[:-1]) and matches("factor 2", [len(got) - 1]):
+        hint = "use the factor you are given, not always 2"
+    else:
+        wrong = [BAND_CASES[i][0] for i, good in enumerate(ok) if not good]
+        hint = f"not right yet on the curve with {wrong[0]}"
+    return report([hint], "")
 
 
 def _expected_steep(kappa: float | None = None, settle: bool = True) -> dict[str, int]:

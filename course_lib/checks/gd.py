@@ -3,7 +3,7 @@ r"""Checks for the exercises of the chapter on gradient descent (``book/01_gradi
 Each function prints ``✓ …`` for a right answer or one ``✗`` hint per problem, never the answer,
 and returns whether the answer is right.
 
-- :func:`check_mse_gradient`: the gradient :math:`\frac2m X^\top(X\theta - y)` of the linear-regression
+- :func:`check_mse_gradient`: the gradient :math:`\frac2n X^\top(X\theta - y)` of the linear-regression
   MSE, coded as ``grad(theta, X, y)``;
 - :func:`check_largest_stable_lr`: the learning rate above which gradient descent on the ravine
   :math:`0.1x^2 + 0.1\kappa y^2` stops converging;
@@ -70,8 +70,8 @@ def _gradient_probes():
 
 @exercise_check("gd-mse-gradient")
 def check_mse_gradient(grad):
-    r"""``grad(theta, X, y)`` must return :math:`\nabla L = \frac2m X^\top(X\theta - y)`, shape ``(d,)``,
-    for :math:`L(\theta) = \frac1m\lVert X\theta - y\rVert^2` with ``X`` of shape ``(m, d)``."""
+    r"""``grad(theta, X, y)`` must return :math:`\nabla L = \frac2n X^\top(X\theta - y)`, shape ``(d,)``,
+    for :math:`L(\theta) = \frac1n\lVert X\theta - y\rVert^2` with ``X`` of shape ``(n, d)``."""
     problems: list[str] = []
     for theta, X, y, want in _gradient_probes():
         got, err = _call(grad, theta.copy(), X.copy(), y.copy(), name="mse_gradient",
@@ -80,9 +80,9 @@ def check_mse_gradient(grad):
             return report([err], "")
         if _same(got, want):
             continue
-        m, d = X.shape
+        n, d = X.shape
         if got.shape != want.shape:
-            problems.append(f"with X of shape ({m}, {d}) it returned {got.size} numbers: return one partial "
+            problems.append(f"with X of shape ({n}, {d}) it returned {got.size} numbers: return one partial "
                             f"derivative per parameter, shape ({d},)")
         elif _same(got, -want):
             problems.append("your gradient has the wrong sign: is your residual prediction − target, Xθ − y?")
@@ -91,16 +91,16 @@ def check_mse_gradient(grad):
                             "(there is no ½ in this loss)")
         elif _same(got, 2 * want):
             problems.append("your gradient is twice the right one: count the factor 2 only once")
-        elif _same(got, m * want):
-            problems.append("your gradient grows with the number of samples: L is a MEAN, so divide the sum by m")
-        elif _same(got, m * want / 2):
+        elif _same(got, n * want):
+            problems.append("your gradient grows with the number of samples: L is a MEAN, so divide the sum by n")
+        elif _same(got, n * want / 2):
             problems.append("you summed instead of averaging, and the factor 2 from the square is missing")
-        elif _same(got, want / m):
-            problems.append("your gradient is m times too small: divide by m once")
-        elif _same(got, 2.0 / m * X.T @ (X @ theta)):
+        elif _same(got, want / n):
+            problems.append("your gradient is n times too small: divide by n once")
+        elif _same(got, 2.0 / n * X.T @ (X @ theta)):
             problems.append("your gradient ignores y: the residual is Xθ − y")
         else:
-            problems.append(f"for the probe with X of shape ({m}, {d}) your gradient differs from the derivative "
+            problems.append(f"for the probe with X of shape ({n}, {d}) your gradient differs from the derivative "
                             "(compare it with finite differences, (L(θ + h e_j) − L(θ − h e_j)) / 2h)")
         break
     return report(problems, "your gradient matches the derivative of the MSE (course line and a random 3-feature "
@@ -162,8 +162,8 @@ def _epoch_slips(theta, x, y, lr, batch_size, order):
     yield (theta - lr * mse_grad(theta, x, y),
            "that is ONE step with the whole data set: make one update per batch")
     yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: b / m),
-           "you divided by m, the size of the whole data set (as the CSDN article's SGD formula does): the batch "
-           "gradient averages over the batch")
+           "you divided by n, the size of the whole data set (as the optimizer round-up's mini-batch formula does): "
+           "the batch gradient averages over the batch")
     yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: b),
            "your batch gradient grows with the batch: average over the batch instead of summing")
     yield (_epoch_variant(theta, x, y, lr, batch_size, order, scale=lambda b, m: 0.5),
@@ -177,8 +177,8 @@ def _epoch_slips(theta, x, y, lr, batch_size, order):
 @exercise_check("gd-minibatch")
 def check_minibatch_epoch(epoch):
     r"""``epoch(theta, x, y, lr, batch_size, order)`` must return :math:`\theta` after one epoch of mini-batch
-    descent on :math:`\frac1m\sum(\theta_0 + \theta_1x_i - y_i)^2`: batches ``order[0:B]``, ``order[B:2B]``, …
-    (the last may be smaller), each step :math:`\theta \leftarrow \theta - \lambda\nabla L_{\text{batch}}(\theta)`."""
+    descent on :math:`\frac1n\sum(\theta_0 + \theta_1x_i - y_i)^2`: batches ``order[0:B]``, ``order[B:2B]``, …
+    (the last may be smaller), each step :math:`\theta \leftarrow \theta - \eta\nabla L_{\text{batch}}(\theta)`."""
     x, y = noisy_line()
     order = np.random.default_rng(3).permutation(len(x))
     theta0 = np.array([1.0, 1.5])

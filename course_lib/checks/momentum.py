@@ -111,7 +111,7 @@ def check_multiplier(multiplier):
             problems.append(ratio_hint(f"multiplier({beta})", got, want) or f"multiplier({beta}) is not right")
         break
     return report(problems, "right: momentum amplifies a gradient that keeps its sign far more than one that "
-                            "flips, which is how it damps a zig-zag")
+                            "flips at every step")
 
 
 def _line_curvatures() -> tuple[float, float, np.ndarray]:
@@ -125,7 +125,7 @@ def _line_curvatures() -> tuple[float, float, np.ndarray]:
 @exercise_check("momentum-optimal")
 def check_optimal_heavy_ball(lr, momentum):
     r"""The best heavy-ball step and momentum for the least-squares line through the registry's points:
-    the curvatures are the eigenvalues of the Hessian :math:`\frac2m\sum_i (1, x_i)^\top (1, x_i)`."""
+    the curvatures are the eigenvalues of the Hessian :math:`\frac2n\sum_i (1, x_i)^\top (1, x_i)`."""
     mu, L, x = _line_curvatures()
     want_lr, want_beta, rate = rates.heavy_ball_optimal(L, mu)
     k = L / mu

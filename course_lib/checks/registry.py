@@ -98,7 +98,7 @@ EXERCISES: Mapping[str, Exercise] = _table(
     Exercise("loss-mae-line", 2, "project", written=True),
     # 3. Backpropagation (the numbers are the chapter's network, course_lib.backprop.SEED)
     Exercise("bp-dw6", 3, "check", "backprop.check_dw6", ("dw6",), written=True),
-    Exercise("bp-dw2", 3, "practice", "backprop.check_dw2", ("dw2",), written=True),
+    Exercise("bp-input-grad", 3, "practice", "backprop.check_input_grad", ("di1",), written=True),
     Exercise("bp-db1", 3, "practice", "backprop.check_db1", ("db1",)),
     Exercise("bp-residual", 3, "project", "backprop.check_residual_backward", ("residual_backward",), written=True),
     # 4. Exponential moving averages
@@ -143,7 +143,8 @@ EXERCISES: Mapping[str, Exercise] = _table(
     # 8. Choosing an optimizer
     Exercise("choosing-settle-steps", 8, "practice", "choosing.check_settle_steps", ("steps_to_settle",),
              written=True),
-    Exercise("choosing-step-lr", 8, "practice", "choosing.check_step_lr", ("step_lr",), written=True),
+    Exercise("choosing-tolerance-band", 8, "practice", "choosing.check_tolerance_band", ("band_decades",),
+             written=True),
     Exercise("choosing-steep-ravine", 8, "project", "choosing.check_steep_ravine", ("steep",), written=True,
              inputs={"kappa": 100.0, "optimizers": ("SGD", "Nesterov", "RMSProp", "Adam"),
                      "lrs": tuple(10 ** (k / 2) for k in range(-8, 5)), "steps": 400, "tol": 1e-3},

@@ -36,7 +36,7 @@ def _check_runs(runs, fields: int, name: str) -> list:
     return runs
 
 
-def pitted_runs(surface, runs: Sequence[tuple], *, shown: int = 120, figsize=(9.0, 3.4), ylim=(-0.1, 3.3)):
+def pitted_runs(surface, runs: Sequence[tuple], *, shown: int = 120, figsize=(8.5, 3.4), ylim=(-0.1, 3.3)):
     """Runs on a 1-D curve: ``runs`` holds ``(label, xs, color)`` or ``(label, xs, color, linestyle)``.
 
     Left: the first ``shown`` iterates of each run on the curve; right: the position against the step,
@@ -61,7 +61,7 @@ def pitted_runs(surface, runs: Sequence[tuple], *, shown: int = 120, figsize=(9.
     return fig
 
 
-def ravine_runs(surface, runs: Sequence[tuple], *, shown: int = 40, last_step: int = 120, figsize=(10.0, 3.6)):
+def ravine_runs(surface, runs: Sequence[tuple], *, shown: int = 40, last_step: int = 120, figsize=(8.5, 3.4)):
     """Runs on a 2-D surface: ``runs`` holds ``(label, path, losses, color)`` or with a fifth item
     ``on_map`` (``False``: only its loss is drawn, dotted, e.g. a run that diverges).
 

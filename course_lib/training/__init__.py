@@ -8,6 +8,8 @@ r"""The course's own small training loop: the seven steps of SGD, wrapped once (
   :func:`inverse_time_decay` and :func:`constant_lr` make torch's), a progress bar, a :class:`History`;
 - :mod:`~course_lib.training.compare`: comparing optimizers, :data:`OPTIMIZERS`, :func:`make_model`,
   :func:`train_run`, :func:`sweep`, :func:`train_grid`;
+- :mod:`~course_lib.training.sensitivity`: learning-rate sensitivity, :func:`sensitivity_results`,
+  :func:`summary`, :func:`tolerance_band`, :func:`default_lr`, :func:`sensitivity_table`;
 - :mod:`~course_lib.training.race`: on the 2-D surfaces, :class:`Rotated`, :func:`settle_steps`,
   :func:`best_steps`.
 
@@ -27,6 +29,14 @@ from course_lib.training.fit import (
     step_decay,
 )
 from course_lib.training.race import Rotated, best_steps, settle_steps
+from course_lib.training.sensitivity import (
+    default_lr,
+    format_sensitivity_table,
+    sensitivity_results,
+    sensitivity_table,
+    summary,
+    tolerance_band,
+)
 from course_lib.training.steps import (
     DataLoader,
     batch_accuracy,
@@ -43,4 +53,6 @@ __all__ = [
     "constant_lr", "step_decay", "inverse_time_decay",
     "OPTIMIZERS", "RULE_NAMES", "make_model", "train_run", "sweep", "train_grid",
     "settle_steps", "best_steps", "Rotated",
+    "sensitivity_results", "summary", "tolerance_band", "default_lr", "sensitivity_table",
+    "format_sensitivity_table",
 ]

@@ -29,8 +29,9 @@ from course_lib.training import settle_steps
 from course_lib.widgets.frames import Control, Layer, LayeredWidget, layered_widget
 
 __all__ = [
-    "RACE_SURFACES", "RACE_STEPS", "RACE_RULES", "WIDGET_RULES", "FORMULAS", "NAMES", "COLOR", "TOL", "TUNE_LRS", "BETAS", "LR_SCALES",
-    "BETA_NAME", "inside_window", "tune", "race_run", "describe_run", "optimizer_race", "race_animation",
+    "RACE_SURFACES", "RACE_STEPS", "RACE_RULES", "WIDGET_RULES", "FORMULAS", "NAMES", "COLOR", "TOL",
+    "TUNE_LRS", "BETAS", "LR_SCALES", "BETA_NAME", "inside_window", "tune", "race_run", "describe_run",
+    "optimizer_race", "race_animation",
 ]
 
 #: The three surfaces of the race.
@@ -258,7 +259,7 @@ def optimizer_race(surfaces: Sequence[str] = tuple(RACE_SURFACES), rules: Sequen
 
 
 def race_animation(surface: str = "saddle", rules: Sequence[str] = ("sgd", "momentum", "rmsprop", "adam"),
-                   frames: int = 30, steps: int | None = None, figsize=(5, 3.4), dpi: float = 72):
+                   frames: int = 20, steps: int | None = None, figsize=(5, 3.4), dpi: float = 72):
     """The race of ``rules`` on ``surface`` at their tuned settings as a JavaScript animation: ``frames``
     snapshots of the paths."""
     steps = _steps(surface, steps)
