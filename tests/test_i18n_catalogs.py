@@ -106,3 +106,21 @@ def test_a_translation_that_changes_code_or_math_is_flagged():
     assert len(bad) == 1 and bad[0].startswith("markup changed")
     assert message_problems("$\\text{step} = 1$", "$\\text{步} = 1$") == [], "words in \\text{} may be translated"
     assert message_problems("Run it.", "Run 它 now 吧 and see") != []
+
+
+def test_a_term_with_two_senses_accepts_either_rendering_and_nothing_else():
+    assert "偏差" in {t.english: t.chinese for t in terms()}["bias"]
+    assert term_problems("Correct the bias of the average.", "修正平均值的偏差。") == []
+    assert term_problems("Each neuron has a bias.", "每个神经元有一个偏置。") == []
+    assert term_problems("Each neuron has a bias.", "每个神经元有一个偏移。") != []
+
+
+def test_a_citation_keeps_its_title_venue_and_authors_but_not_the_course_s_words():
+    cite = ('**Stochastic approximation.** H. Robbins and S. Monro, "A stochastic approximation method", '
+            "*Annals of Mathematical Statistics* 22(3), 400–407 (1951).")
+    kept = ('**随机逼近。** H. Robbins and S. Monro, "A stochastic approximation method", '
+            "*Annals of Mathematical Statistics* 22(3), 400–407 (1951)。")
+    assert message_problems(cite, kept, citations=True) == []
+    assert message_problems(cite, kept) != [], "outside a reference list the same text is English left"
+    untranslated_label = kept.replace("**随机逼近。**", "**Stochastic approximation of the root.**")
+    assert message_problems(cite, untranslated_label, citations=True) != [], "the label is the course's own"

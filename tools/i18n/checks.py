@@ -5,6 +5,11 @@
 - **glossary**: the standard Chinese of every glossary term the English uses (:mod:`tools.i18n.glossary`);
 - **no English left**: no English prose outside code, math and names (:func:`tools.i18n.notebooks.english_left`);
 - **consistent**: a message that appears in several documents is translated the same way in each.
+
+A reference list keeps its citations' titles, venues and author lists in their original language, as
+Chinese bibliographies do: in ``book/references``, quoted titles, italic venues and author lists
+("H. Robbins and S. Monro") are left out of the glossary and English checks (the markup check still
+sees them).
 """
 
 from __future__ import annotations
@@ -32,14 +37,28 @@ def protected(text: str) -> Counter:
     return out
 
 
-def message_problems(msgid: str, msgstr: str) -> list[str]:
-    """What is wrong with one translation (empty when nothing is)."""
+#: what a citation keeps in its original language: a quoted title, an italic venue or book, an author list
+_CITED = re.compile(
+    r'\*\*[^*]+\*\*|"[^"]*"|“[^”]*”|\*[^*]+\*'  # a bold label (kept), a quoted title, an italic venue
+    r"|(?:[A-Z][\w.'-]*\s)*[A-Z][\w'-]+,? and (?:[A-Z][\w.'-]*\s?)+"  # "H. Robbins and S. Monro"
+)
+REFERENCE_LISTS = {"book/references"}
+
+
+def message_problems(msgid: str, msgstr: str, *, citations: bool = False) -> list[str]:
+    """What is wrong with one translation (empty when nothing is); ``citations``: the message is a
+    reference list's entry, whose cited titles, venues and authors stay as they are."""
     problems = []
     want, got = protected(msgid), protected(msgstr)
     if want != got:
         lost = list((want - got).elements())
         extra = list((got - want).elements())
         problems.append(f"markup changed: lost {lost[:4]}, added {extra[:4]}")
+    if citations:
+        def uncited(text: str) -> str:  # a bold label is the course's own words: it stays
+            return _CITED.sub(lambda m: m.group(0) if m.group(0).startswith("**") else " ", text)
+
+        msgid, msgstr = uncited(msgid), uncited(msgstr)
     problems += [f"glossary: {p}" for p in term_problems(msgid, msgstr)]
     left = english_left(msgstr)
     if left:
@@ -62,7 +81,8 @@ def translation_problems(docs: list[str] | None = None) -> list[str]:
         for msgid, msgstr in translated(doc):
             if msgstr == msgid:  # a message that is the same in Chinese (a formula, a name)
                 continue
-            out += [f"{doc}: {msgid[:60]!r}: {p}" for p in message_problems(msgid, msgstr)]
+            problems = message_problems(msgid, msgstr, citations=doc in REFERENCE_LISTS)
+            out += [f"{doc}: {msgid[:60]!r}: {p}" for p in problems]
             seen.setdefault(msgid, {})[doc] = msgstr
     for msgid, by_doc in seen.items():
         if len(set(by_doc.values())) > 1:

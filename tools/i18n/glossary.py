@@ -4,7 +4,8 @@
 (``learning rate, step size | 学习率, 步长``: the first with the first). A translated message whose
 English contains a glossary term must contain that term's Chinese: "learning rate" rendered as
 学习速率 is flagged. Longer terms are matched first (``bias correction`` before ``bias``), code and
-math are ignored, plurals count. A name (a term with a capital letter, such as Adam or Nesterov) and
+math are ignored, plurals count. A term listed twice with two senses (``bias``: 偏置 for a neuron's,
+偏差 for an estimate's) accepts either rendering. A name (a term with a capital letter, such as Adam or Nesterov) and
 the function names softmax, sigmoid and logit may also stay in English.
 """
 
@@ -76,6 +77,13 @@ def terms() -> tuple[Term, ...]:
         for e, c in pairs:
             # "偏置 (阈值)": the parenthesised alternative counts too
             out.append(Term(e, tuple(x.strip() for part in c for x in re.split(r"[()（）]", part) if x.strip())))
+    # one English word, two senses (a neuron's bias 偏置, an estimate's bias 偏差): either rendering counts
+    merged: dict[str, tuple[str, ...]] = {}
+    for t in out:
+        key = t.english.lower()
+        merged[key] = merged.get(key, ()) + tuple(c for c in t.chinese if c not in merged.get(key, ()))
+    first = {t.english.lower(): t.english for t in reversed(out)}
+    out = [Term(first[k], c) for k, c in merged.items()]
     return tuple(sorted(out, key=lambda t: -len(t.english)))
 
 
