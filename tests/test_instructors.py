@@ -36,3 +36,14 @@ def test_instructors_page_agrees_with_the_registry():
         assert level == ex.level, f"{label} is listed as {level}, the registry says {ex.level}"
         by_hand = line.split(f'"{title}"')[1].lstrip().startswith("(graded by hand)")
         assert by_hand == (not ex.checked), f"{label}: 'graded by hand' must be said exactly when there is no check"
+
+
+def test_instructors_page_names_no_exercise_that_does_not_exist():
+    page = re.sub(r"\s+", " ", (ROOT / "book" / "instructors.md").read_text(encoding="utf-8"))
+    titles = {re.sub(r"\s+", " ", t) for t in _titles().values()}
+    for chapter in range(1, 9):
+        line = page.split(f"### {chapter}. ")[1].split("### ")[0].split("**Exercises**:")[1]
+        listed = set(re.findall(r'"([^"]+)"', line))
+        assert listed <= titles, f"chapter {chapter} lists exercises that do not exist: {listed - titles}"
+    quoted = set(re.findall(r'in "([^"]+)"', page))  # "no autograd in "<title>""
+    assert quoted <= titles, f"the page quotes exercises that do not exist: {quoted - titles}"
