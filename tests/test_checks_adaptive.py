@@ -189,7 +189,7 @@ def test_adagrad_steps_right_and_simulated(capsys):
     assert sizes[-1] == pytest.approx(ex["step"], rel=1e-9) and sizes[-2] > ex["step"]
     ok, out = run(check_adagrad_steps, 10_000, capsys=capsys)
     assert ok and "10000" not in out and "10 000" not in out
-    for same in (np.int64(10_000), np.array([10_000.0]), torch.tensor(10_000), [10_000]):
+    for same in (np.int64(10_000), np.array([10_000.0]), torch.tensor(10_000), [10_000], 10_000 * (1 + 1e-12)):
         assert run(check_adagrad_steps, same, capsys=capsys)[0]
 
 

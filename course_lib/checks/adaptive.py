@@ -155,7 +155,7 @@ def check_adagrad_steps(answer):
     want = round((lr / step) ** 2)  # |step_t| = lr * |g| / sqrt(t g^2) = lr / sqrt(t)
     got = as_number(answer, "adagrad_steps")
     problems = []
-    if got != want:
+    if not math.isclose(got, want, rel_tol=1e-9):  # a float from (lr / step) ** 2 is right too
         if math.isclose(got, lr / step):
             problems.append(f"the step shrinks like 1/√t, not 1/t: solve lr/√t = {step:g} for t")
         elif math.isclose(got, want / g**2):
