@@ -54,6 +54,7 @@ def site():
 def _open(site, path: str, wait_ms: int = 0, width: int = 1280, height: int = 900, **options):
     base, b = site
     page = b.new_page(viewport={"width": width, "height": height}, **options)
+    page.set_default_timeout(90000)  # an 8 MiB page on a loaded 2-core machine missed playwright's 30 s
     log = watch(page, base)
     page.goto(f"{base}/{path}", wait_until="load")
     page.wait_for_load_state("networkidle")
