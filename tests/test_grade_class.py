@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 #: the chapter the class hands in (DESCENT_GRADE_CHAPTER=N runs the same tests on chapter N)
 CHAPTER = int(os.environ.get("DESCENT_GRADE_CHAPTER", "4"))
 NAME = chapter_notebooks()[CHAPTER]
-TIMEOUT = float(os.environ.get("DESCENT_GRADE_TIMEOUT", "150"))
+TIMEOUT = float(os.environ.get("DESCENT_GRADE_TIMEOUT", "75"))  # the looping student costs this much
 MEMORY = 2560
 HIDDEN = "ema-debias"  # the exercise the instructor's file adds a hidden check to (when the course has it)
 
