@@ -174,17 +174,19 @@ def axe_script() -> str | None:
 
 
 def axe_violations(page, script: str, impacts: tuple[str, ...] = ("critical", "serious"),
-                   rules: list[str] | None = None) -> list[dict]:
+                   rules: list[str] | None = None, disabled=()) -> list[dict]:
     """Run axe-core on the page (injected, no network) and return its violations of these impacts.
 
-    ``rules``: only these axe rules (default: all). Each violation: ``id``, ``impact``, ``help`` and
-    ``nodes`` (the CSS target, the failure summary and the start of the HTML of each).
+    ``rules``: only these axe rules (default: all); ``disabled``: all but these. Each violation: ``id``,
+    ``impact``, ``help`` and ``nodes`` (the CSS target, the failure summary and the start of the HTML of each).
     """
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(script)
     options = {"resultTypes": ["violations"]}
     if rules:
         options["runOnly"] = {"type": "rule", "values": rules}
+    if disabled:
+        options["rules"] = {rule: {"enabled": False} for rule in disabled}
     result = page.evaluate("""async (options) => {
       const r = await axe.run(document, options);
       return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,

@@ -83,6 +83,8 @@ def main() -> int:
 def postprocess(html: Path, local: bool) -> None:
     """The fixes the site needs after Sphinx has written it.
 
+    - The course's own ``_static`` files are copied over the site's (Sphinx skips the copy when no page
+      is out of date, so a CSS-only change would not reach the site).
     - sphinx-thebe's inline configuration is included twice, which makes the browser log
       "Identifier 'THEBE_JS_URL' has already been declared": keep the first copy.
     - MathJax and the widget manager are copied into ``_static/vendor``.
@@ -91,6 +93,11 @@ def postprocess(html: Path, local: bool) -> None:
     - The theme's Font Awesome script holds every icon (1.5 MB on every page): with local assets,
       it is replaced by Font Awesome's core and the icons the pages name (:func:`used_icons`).
     """
+    # Sphinx copies _static only when it writes a page: after a change to the course's own CSS or JS alone,
+    # an incremental build ("no targets are out of date") would keep the old copy
+    for own in (ROOT / "_static").iterdir():
+        if own.is_file() and (html / "_static").is_dir():
+            shutil.copy(own, html / "_static" / own.name)
     for page in html.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         lines = text.split("\n")
