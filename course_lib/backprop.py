@@ -410,8 +410,7 @@ def depth_gradients(activation: str, depth: int = 10, width: int = 64, batch: in
 
     ``depth`` layers of ``width`` units (:func:`init_layers`; ``activation`` on the hidden layers, the
     last layer linear), a batch of ``batch`` standard-normal inputs and targets from
-    ``torch.Generator().manual_seed(seed)``, the loss :math:`rac{1}{2B}\sum \lVert a^D - y
-Vert^2`;
+    ``torch.Generator().manual_seed(seed)``, the loss :math:`\frac{1}{2B}\sum \lVert a^D - y\rVert^2`;
     gradients by :func:`layers_backward`. Going one layer back multiplies the error by
     :math:`W^{l\top}` (about ``gain`` times its size, with Glorot's scaling) and by :math:`f'(z^l)`, so each
     layer changes the gradient by a factor of about ``gain * rms_slope[l]``.
