@@ -20,7 +20,6 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from tests.browser import browser, chromium_missing, serve, watch  # noqa: E402
@@ -35,29 +34,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(reason is not None, reason
 
 def _toy():
     from course_lib.widgets.frames import Control, Layer, layered_widget
-
-    def axes(fig, off):
-        ax = fig.add_axes([0.1, 0.15, 0.85, 0.75])
-        ax.set_xlim(0, 4)
-        ax.set_ylim(-3, 3)
-        if off:
-            ax.set_axis_off()
-        return ax
-
-    def background(fig, k):
-        axes(fig, False).set_title(f"k = {k}")
-
-    def curve(color, phase):
-        def draw(fig, k, **own):
-            x = np.linspace(0, 4, 60)
-            axes(fig, True).plot(x, next(iter(own.values())) * np.sin(k * x + phase), color=color, lw=3)
-        return draw
+    from tests.layer_toys import background, curve
 
     return layered_widget(
         background, [Control("k", [1, 2], kind="dropdown")],
-        [Layer("red", curve("red", 0.0), [Control("red_a", [1.0, 2.0], description="red amplitude")],
+        [Layer("red", curve("red", 0.0, lw=3), [Control("red_a", [1.0, 2.0], description="red amplitude")],
                describe=lambda k, red_a: f"a red sine of frequency {k} and amplitude {red_a:g}", label="red"),
-         Layer("blue", curve("blue", 1.0), [Control("blue_a", [0.5, 2.5], description="blue amplitude")],
+         Layer("blue", curve("blue", 1.0, lw=3), [Control("blue_a", [0.5, 2.5], description="blue amplitude")],
                describe=lambda k, blue_a: f"a blue sine of frequency {k} and amplitude {blue_a:g}", label="blue",
                on=False)],
         describe=lambda k: f"empty axes for frequency {k}", title="Two sines", figsize=(6, 3))

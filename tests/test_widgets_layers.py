@@ -14,35 +14,15 @@ from PIL import Image  # noqa: E402
 
 from course_lib.plots import figure_png  # noqa: E402
 from course_lib.widgets.frames import Control, Layer, composite, layered_widget  # noqa: E402
-
-X = np.linspace(0, 4, 80)
-
-
-def _axes(fig, off):
-    ax = fig.add_axes([0.1, 0.15, 0.85, 0.75])
-    ax.set_xlim(0, 4)
-    ax.set_ylim(-3, 3)
-    if off:
-        ax.set_axis_off()
-    return ax
-
-
-def _background(fig, k):
-    _axes(fig, False).set_title(f"k = {k}")
-
-
-def _curve(color, phase):
-    def draw(fig, k, **own):
-        _axes(fig, True).plot(X, next(iter(own.values())) * np.sin(k * X + phase), color=color, lw=2)
-    return draw
+from tests.layer_toys import X, axes, background, curve  # noqa: E402
 
 
 def _widget(**kwargs):
     return layered_widget(
-        _background, [Control("k", [1, 2, 3])],
-        [Layer("red", _curve("red", 0.0), [Control("red_a", [1.0, 2.0])],
+        background, [Control("k", [1, 2, 3])],
+        [Layer("red", curve("red", 0.0), [Control("red_a", [1.0, 2.0])],
                describe=lambda k, red_a: f"red, k {k}, a {red_a:g}", compute=lambda k, red_a: k * red_a),
-         Layer("blue", _curve("blue", 1.0), [Control("blue_a", [0.5, 1.5, 2.5])], on=False, label="Blue")],
+         Layer("blue", curve("blue", 1.0), [Control("blue_a", [0.5, 1.5, 2.5])], on=False, label="Blue")],
         describe=lambda k: f"axes, k {k}", figsize=(3, 2), **kwargs)
 
 
@@ -90,7 +70,7 @@ def test_the_composite_is_what_one_figure_with_every_curve_shows():
     w = _widget(colors=0, layer_colors=0)
     w.set(k=2, red_on=True, red_a=2.0, blue_on=True, blue_a=1.5)
     fig = plt.figure(figsize=(3, 2), dpi=72)
-    ax = _axes(fig, False)
+    ax = axes(fig, False)
     ax.set_title("k = 2")
     ax.plot(X, 2.0 * np.sin(2 * X), color="red", lw=2)
     ax.plot(X, 1.5 * np.sin(2 * X + 1.0), color="blue", lw=2)
@@ -114,13 +94,13 @@ def test_composite_needs_images_of_one_size():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(layers=[]), "at least one Layer"),
-    (dict(layers=[Layer("a", _curve("red", 0)), Layer("a", _curve("red", 0))]), "distinct names"),
-    (dict(layers=[Layer("k", _curve("red", 0), [Control("k_on", [1])])]), "distinct names"),
+    (dict(layers=[Layer("a", curve("red", 0)), Layer("a", curve("red", 0))]), "distinct names"),
+    (dict(layers=[Layer("k", curve("red", 0), [Control("k_on", [1])])]), "distinct names"),
     (dict(layers=["red"]), "Layer objects"),
     (dict(scale=0), "Invalid scale"),
 ])
 def test_bad_arguments_name_the_parameter(kwargs, match):
-    args = dict(draw=_background, controls=[Control("k", [1])], layers=[Layer("red", _curve("red", 0))])
+    args = dict(draw=background, controls=[Control("k", [1])], layers=[Layer("red", curve("red", 0))])
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         layered_widget(**args)
@@ -128,7 +108,7 @@ def test_bad_arguments_name_the_parameter(kwargs, match):
 
 def test_bad_layers_and_values_are_refused(widget):
     with pytest.raises(ValueError, match="layer's name"):
-        Layer("not a name", _curve("red", 0))
+        Layer("not a name", curve("red", 0))
     with pytest.raises(ValueError, match="Invalid draw"):
         Layer("red", "draw")
     with pytest.raises(ValueError, match="Invalid control name"):

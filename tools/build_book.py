@@ -80,7 +80,7 @@ def main() -> int:
     return code
 
 
-def postprocess(html: Path, local: bool) -> None:
+def postprocess(html: Path, local: bool, *, vendor: bool = True) -> None:
     """The fixes the site needs after Sphinx has written it.
 
     - The course's own ``_static`` files are copied over the site's (Sphinx skips the copy when no page
@@ -111,7 +111,8 @@ def postprocess(html: Path, local: bool) -> None:
         if len(kept) != len(lines):
             page.write_text("\n".join(kept), encoding="utf-8")
     if local:
-        shutil.copytree(STATIC / "vendor", html / "_static" / "vendor", dirs_exist_ok=True)
+        if vendor:  # the Chinese site uses the English site's copy
+            shutil.copytree(STATIC / "vendor", html / "_static" / "vendor", dirs_exist_ok=True)
         for folder in {p.parent for p in html.rglob("*.html")}:
             target = folder / "@jupyter-widgets" / "html-manager" / "dist"
             target.mkdir(parents=True, exist_ok=True)

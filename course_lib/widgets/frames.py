@@ -231,16 +231,7 @@ class FrameWidget(widgets.VBox):
 
     def set(self, **values) -> FrameWidget:
         """Move controls to these values, as a reader would."""
-        for name, value in values.items():
-            control = next((c for c in self.controls if c.name == name), None)
-            if control is None:
-                raise ValueError(f"Invalid control name: {name!r} (this widget has {[c.name for c in self.controls]})")
-            i = control.index_of(value)
-            if i is None:
-                raise ValueError(f"Invalid value for {name}: {value!r} "
-                                 f"(the frames were rendered for {list(control.values)})")
-            self.control_widgets[name].index = i
-        return self
+        return _move_controls(self, values)
 
     @property
     def shown(self) -> widgets.HTML:
@@ -503,16 +494,7 @@ class LayeredWidget(widgets.VBox):
 
     def set(self, **values) -> LayeredWidget:
         """Move controls to these values, as a reader would (``<layer>_on=True`` switches a layer on)."""
-        for name, value in values.items():
-            control = next((c for c in self.controls if c.name == name), None)
-            if control is None:
-                raise ValueError(f"Invalid control name: {name!r} (this widget has {[c.name for c in self.controls]})")
-            i = control.index_of(value)
-            if i is None:
-                raise ValueError(f"Invalid value for {name}: {value!r} "
-                                 f"(the frames were rendered for {list(control.values)})")
-            self.control_widgets[name].index = i
-        return self
+        return _move_controls(self, values)
 
     def _on_layers(self, values: dict[str, Any]) -> list[Layer]:
         return [layer for layer in self.layers
@@ -632,3 +614,18 @@ def layered_widget(draw: Callable[..., Any], controls: Sequence[Control], layers
                    **kwargs) -> LayeredWidget:
     """Build a :class:`LayeredWidget` (see its docstring)."""
     return LayeredWidget(draw, controls, layers, **kwargs)
+
+
+def _move_controls(widget, values: dict[str, Any]):
+    """Move ``widget``'s controls (by name) to ``values``, as a reader would; a bad name or a value the
+    frames were not rendered for is a ``ValueError`` naming it. Returns the widget."""
+    for name, value in values.items():
+        control = next((c for c in widget.controls if c.name == name), None)
+        if control is None:
+            raise ValueError(f"Invalid control name: {name!r} (this widget has {[c.name for c in widget.controls]})")
+        i = control.index_of(value)
+        if i is None:
+            raise ValueError(f"Invalid value for {name}: {value!r} "
+                             f"(the frames were rendered for {list(control.values)})")
+        widget.control_widgets[name].index = i
+    return widget

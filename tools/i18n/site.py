@@ -108,20 +108,8 @@ def postprocess(zh: Path, local: bool) -> None:
     Also: the page's "download" button offers the Chinese notebook where `make translations` wrote one.
     """
     from tools.build_book import postprocess as site_postprocess
-    from tools.build_book import used_icons
-    from tools.vendor_assets import fontawesome_subset, widget_fonts
 
-    site_postprocess(zh, local=False)
-    if local:
-        for folder in {p.parent for p in zh.rglob("*.html")}:
-            target = folder / "@jupyter-widgets" / "html-manager" / "dist"
-            target.mkdir(parents=True, exist_ok=True)
-            for font in widget_fonts():
-                shutil.copy(font, target / font.name)
-        script = zh / "_static" / "scripts" / "fontawesome.js"
-        subset, _ = fontawesome_subset(used_icons(zh))
-        script.write_text(subset, encoding="utf-8")
-        script.with_name("fontawesome.js.map").unlink(missing_ok=True)
+    site_postprocess(zh, local, vendor=False)
     for source in (zh / "_sources").rglob("*.ipynb"):
         chinese = NOTEBOOKS / source.relative_to(zh / "_sources")
         if chinese.exists():
